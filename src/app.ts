@@ -1,0 +1,161 @@
+/**
+ * Builds the HTTP server from its dependencies. `server.ts` starts it for real;
+ * tests build it the same way and listen on a random port.
+ */
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { createGraphQLEndpoint } from './graphql/endpoint.js';
+import { buildExecutableSchema } from './graphql/schema.js';
+import { BodyTooLargeError, readBody } from './http/body.js';
+import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
+import type { RequestState } from './http/request-state.js';
+
+export interface AppDependencies {
+  readonly config: Config;
+  readonly database: Database;
+  readonly logger: Logger;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+const READY_TIMEOUT_MS = 2000;
+
+/** Headers on every response. */
+const BASE_HEADERS: OutgoingHttpHeaders = { 'x-content-type-options': 'nosniff' };
+
+export function createApp({ config, database, logger }: AppDependencies): http.Server {
+  const schema = buildExecutableSchema();
+  const graphql = createGraphQLEndpoint({ schema, db: database.db, maskErrors: config.maskErrors });
+  const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
+
+  async function route(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+
+    if (path === GRAPHQL_PATH) {
+      if (graphiql && req.method === 'GET' && queryStart === -1 && req.headers.accept?.includes('text/html')) {
+        send(res, 200, graphiql.page, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': GRAPHIQL_CSP,
+        });
+        return;
+      }
+      const body = req.method === 'POST' ? await readBody(req, config.bodyLimitBytes) : null;
+      const [responseBody, init] = await graphql({ raw: req, body, state });
+      const status = init.status;
+      if (responseBody === null && status >= 400) {
+        sendError(res, status, describeProtocolStatus(status, req), init.headers);
+      } else {
+        send(res, status, responseBody ?? '', init.headers);
+      }
+      return;
+    }
+    if (graphiql && path.startsWith(ASSET_PREFIX) && req.method === 'GET') {
+      const asset = graphiql.assets.get(path.slice(ASSET_PREFIX.length));
+      if (asset) {
+        send(res, 200, asset.body, { 'content-type': asset.contentType, 'cache-control': 'public, max-age=3600' });
+        return;
+      }
+    }
+    if (path === '/healthz') {
+      send(res, 200, '{"status":"ok"}', { 'content-type': JSON_TYPE, 'cache-control': 'no-store' });
+      return;
+    }
+    if (path === '/readyz') {
+      const ready = await isReady(database, state.log);
+      send(res, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"unavailable"}', {
+        'content-type': JSON_TYPE,
+        'cache-control': 'no-store',
+      });
+      return;
+    }
+    sendError(res, 404, `Nothing is served at ${path}: the GraphQL endpoint is ${GRAPHQL_PATH}.`);
+  }
+
+  return http.createServer((req, res) => {
+    const started = performance.now();
+    const inbound = req.headers['x-request-id'];
+    const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
+    const state: RequestState = { requestId, log: logger.child({ reqId: requestId }) };
+    res.setHeader('x-request-id', requestId);
+
+    res.once('close', () => {
+      // The path only: query strings may carry GraphQL variables.
+      const url = req.url ?? '/';
+      const queryStart = url.indexOf('?');
+      state.log.info(
+        {
+          method: req.method,
+          path: queryStart === -1 ? url : url.slice(0, queryStart),
+          status: res.statusCode,
+          operation: state.operationName,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
+    });
+
+    route(req, res, state).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) {
+        sendError(res, 413, error.message, { connection: 'close' });
+        return;
+      }
+      state.log.error({ err: error }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, 'Internal server error');
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers?: OutgoingHttpHeaders): void {
+  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, status: number, message: string, headers?: OutgoingHttpHeaders): void {
+  send(res, status, JSON.stringify({ errors: [{ message }] }), { ...headers, 'content-type': JSON_TYPE });
+}
+
+/** graphql-http answers these statuses without a body; say what the client should do instead. */
+function describeProtocolStatus(status: number, req: IncomingMessage): string {
+  switch (status) {
+    case 405:
+      return req.method === 'GET' || req.method === 'POST'
+        ? 'This operation cannot run over GET: send it with POST.'
+        : `Method ${req.method} is not allowed on ${GRAPHQL_PATH}: use GET or POST.`;
+    case 406:
+      return 'Cannot answer in any media type the Accept header lists: accept application/graphql-response+json or application/json.';
+    case 415:
+      return `Unsupported Content-Type "${req.headers['content-type'] ?? ''}": send the request as application/json.`;
+    default:
+      return http.STATUS_CODES[status] ?? 'Request failed';
+  }
+}
+
+async function isReady(database: Database, log: Logger): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      database.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`database did not answer within ${READY_TIMEOUT_MS} ms`)),
+          READY_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return true;
+  } catch (error) {
+    log.warn({ err: error }, 'database not ready');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Environment → typed, validated, frozen configuration.
+ *
+ * Every setting is read here and nowhere else. `loadConfig` checks all of them
+ * and reports every bad value at once, so an operator fixes a deployment in one
+ * round instead of one restart per typo. `.env.example` documents each setting.
+ */
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
+export type DatabaseLocation =
+  { readonly dialect: 'sqlite'; readonly file: string } | { readonly dialect: 'postgres'; readonly url: string };
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseLocation;
+  readonly nodeEnv: NodeEnv;
+  readonly logLevel: LogLevel;
+  /** Largest request body accepted, in bytes; larger ones are answered 413. */
+  readonly bodyLimitBytes: number;
+  /** How long a shutdown waits for requests in flight before closing their sockets. */
+  readonly shutdownTimeoutMs: number;
+  /** Connections in the PostgreSQL pool (ignored for SQLite). */
+  readonly databasePoolSize: number;
+  readonly sqliteSynchronous: SqliteSynchronous;
+  /** Serve the GraphiQL IDE to browsers at `GET /graphql`. */
+  readonly graphiql: boolean;
+  /** Replace unexpected error messages with a generic one in responses. */
+  readonly maskErrors: boolean;
+}
+
+export const DEFAULT_SQLITE_FILE = './data/todo.db';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads one setting; records a problem and returns the fallback when the value is bad. */
+class Reader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T, normalize = (v: string) => v): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const normalized = normalize(value);
+    if ((allowed as readonly string[]).includes(normalized)) return normalized as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+    return fallback;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${this.raw(name)}")`);
+    return fallback;
+  }
+}
+
+/**
+ * Accepts `postgres://…`/`postgresql://…`, SQLAlchemy-style `sqlite:///path/to/todo.db`
+ * (as the tutorial writes it), or a plain file path.
+ */
+export function parseDatabaseUrl(value: string): DatabaseLocation | string {
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      const url = new URL(value);
+      if (!url.hostname && !url.searchParams.get('host')) return 'DATABASE_URL has no host';
+      return { dialect: 'postgres', url: value };
+    } catch {
+      return 'DATABASE_URL is not a valid postgres:// URL';
+    }
+  }
+  if (/^sqlite:/i.test(value)) {
+    const file = value.replace(/^sqlite:(\/\/)?/i, '');
+    if (file === '' || file === '/') return 'DATABASE_URL names no SQLite file (write sqlite:///absolute/path/todo.db)';
+    return { dialect: 'sqlite', file: path.resolve(file) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    return `DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got "${value.split(':')[0]}:")`;
+  }
+  return { dialect: 'sqlite', file: path.resolve(value) };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new Reader(env);
+  const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+
+  const databaseUrl = read.raw('DATABASE_URL') ?? DEFAULT_SQLITE_FILE;
+  const database = parseDatabaseUrl(databaseUrl);
+  if (typeof database === 'string') read.problems.push(database);
+
+  const config: Config = {
+    port: read.integer('PORT', 4000, 0, 65535),
+    host: read.raw('HOST') ?? '127.0.0.1',
+    database: typeof database === 'string' ? { dialect: 'sqlite', file: DEFAULT_SQLITE_FILE } : database,
+    nodeEnv,
+    logLevel: read.oneOf<LogLevel>(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+      (v) => v.toLowerCase(),
+    ),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 10 * 60_000),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    sqliteSynchronous: read.oneOf<SqliteSynchronous>('SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'], 'NORMAL', (v) =>
+      v.toUpperCase(),
+    ),
+    graphiql: read.boolean('GRAPHIQL', !production),
+    maskErrors: read.boolean('MASK_ERRORS', production),
+  };
+
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return Object.freeze(config);
+}

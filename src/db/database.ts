@@ -1,0 +1,80 @@
+/**
+ * Opens the configured database behind one Kysely instance, so every repository
+ * runs the same code on embedded SQLite and on PostgreSQL.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DatabaseLocation, SqliteSynchronous } from '../config.js';
+import { SqliteBooleanPlugin } from './sqlite-booleans.js';
+import type { Tables } from './tables.js';
+
+export type Dialect = DatabaseLocation['dialect'];
+
+export interface Database {
+  readonly dialect: Dialect;
+  readonly db: Kysely<Tables>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  readonly poolSize?: number;
+  readonly sqliteSynchronous?: SqliteSynchronous;
+  /** Called with errors of idle pooled connections (e.g. the server restarted). */
+  readonly onPoolError?: (error: Error) => void;
+}
+
+/**
+ * Keeps PostgreSQL DATE values as their 'YYYY-MM-DD' text: turning them into a
+ * JavaScript Date would shift them by the process's time zone.
+ */
+function postgresTypes(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
+  return types;
+}
+
+export function openDatabase(location: DatabaseLocation, options: DatabaseOptions = {}): Database {
+  const db = location.dialect === 'sqlite' ? openSqlite(location.file, options) : openPostgres(location.url, options);
+  return {
+    dialect: location.dialect,
+    db,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  // WAL lets readers proceed during a write. With synchronous=NORMAL a committed
+  // write survives a process crash; FULL also survives a power loss.
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Tables>({
+    dialect: new SqliteDialect({ database }),
+    plugins: [new SqliteBooleanPlugin()],
+  });
+}
+
+function openPostgres(connectionString: string, options: DatabaseOptions): Kysely<Tables> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    types: postgresTypes(),
+  });
+  // An idle client losing its connection must not crash the process; the pool
+  // replaces it on the next checkout.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+}

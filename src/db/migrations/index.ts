@@ -1,0 +1,15 @@
+/**
+ * Versioned schema migrations, applied in the order of their names. A migration,
+ * once released, is never edited: change the schema by adding the next one.
+ */
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../database.js';
+import { createTodos } from './0001_create_todos.js';
+
+export interface Migration {
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_create_todos': createTodos,
+};

@@ -1,0 +1,97 @@
+/**
+ * Parses, validates and compiles each distinct GraphQL document once.
+ *
+ * Clients send the same few documents over and over, so parsing and validating
+ * them per request is wasted work. A valid document is kept (least recently used
+ * first out) with one graphql-jit compiled executor per operation; execution
+ * then costs only the resolvers' work.
+ */
+import {
+  GraphQLError,
+  execute as executeWithGraphQLJs,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+export type Preparation =
+  { readonly document: DocumentNode; readonly errors?: undefined } | { readonly errors: readonly GraphQLError[] };
+
+/** null when graphql-jit cannot compile the operation. */
+type Compilation = CompiledQuery | null;
+
+export interface DocumentCacheOptions {
+  /** Distinct valid documents kept. */
+  readonly maxEntries?: number;
+}
+
+export class DocumentCache {
+  readonly #schema: GraphQLSchema;
+  readonly #maxEntries: number;
+  readonly #documents = new Map<string, DocumentNode>();
+  readonly #compilations = new WeakMap<DocumentNode, Map<string, Compilation>>();
+
+  constructor(schema: GraphQLSchema, options: DocumentCacheOptions = {}) {
+    this.#schema = schema;
+    this.#maxEntries = options.maxEntries ?? 1000;
+  }
+
+  /** The parsed, validated document for `query`, or the errors that make it unusable. */
+  prepare(query: string): Preparation {
+    const cached = this.#documents.get(query);
+    if (cached) {
+      // Re-insert so that Map order is least recently used first.
+      this.#documents.delete(query);
+      this.#documents.set(query, cached);
+      return { document: cached };
+    }
+
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
+    }
+    const errors = validate(this.#schema, document);
+    // Invalid documents are not cached: a client sending random text must not
+    // push the valid ones out.
+    if (errors.length > 0) return { errors };
+
+    this.#documents.set(query, document);
+    if (this.#documents.size > this.#maxEntries) {
+      const oldest = this.#documents.keys().next().value;
+      if (oldest !== undefined) this.#documents.delete(oldest);
+    }
+    return { document };
+  }
+
+  /** Runs a prepared document with its compiled executor, compiling it on first use. */
+  execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
+    const compilation = this.#compile(args.document, args.operationName ?? undefined);
+    // The document is valid and its operation exists (the endpoint checks both), so
+    // a failed compilation is a graphql-jit limitation: graphql-js runs it, only slower.
+    if (!compilation) return executeWithGraphQLJs(args);
+    return compilation.query(args.rootValue, args.contextValue, args.variableValues);
+  }
+
+  #compile(document: DocumentNode, operationName: string | undefined): Compilation {
+    let perOperation = this.#compilations.get(document);
+    if (!perOperation) {
+      perOperation = new Map();
+      this.#compilations.set(document, perOperation);
+    }
+    const key = operationName ?? '';
+    let compilation = perOperation.get(key);
+    if (compilation === undefined) {
+      const compiled = compileQuery(this.#schema, document, operationName);
+      compilation = isCompiledQuery(compiled) ? compiled : null;
+      perOperation.set(key, compilation);
+    }
+    return compilation;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The GraphiQL IDE, served from this server's own copies of its scripts and
+ * styles (the packages' prebuilt browser bundles): it works offline and under a
+ * Content-Security-Policy that allows only this origin.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+interface Asset {
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
+export interface GraphiQL {
+  /** The HTML page that loads the IDE against `endpointPath`. */
+  readonly page: string;
+  /** Static files under ASSET_PREFIX, by file name. */
+  readonly assets: ReadonlyMap<string, Asset>;
+}
+
+export const ASSET_PREFIX = '/graphiql/';
+
+/** Allows only this origin; GraphiQL's editors set inline `style` attributes. */
+export const GRAPHIQL_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+const JS = 'text/javascript; charset=utf-8';
+
+const INIT_SCRIPT = `'use strict';
+(function () {
+  var endpoint = document.getElementById('graphiql').getAttribute('data-endpoint');
+  var fetcher = GraphiQL.createFetcher({ url: endpoint });
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: 'query fetchAllTodos {\\n  todos {\\n    success\\n    errors\\n    todos {\\n      id\\n      description\\n      completed\\n      dueDate\\n    }\\n  }\\n}\\n',
+    }),
+  );
+})();
+`;
+
+export function loadGraphiQL(endpointPath: string): GraphiQL {
+  const require = createRequire(import.meta.url);
+  // Through each package's directory: their `exports` maps do not list the bundles.
+  const file = (specifier: string) => {
+    const [scope, ...rest] = specifier.split('/');
+    const packageDir = path.dirname(require.resolve(`${scope ?? ''}/package.json`));
+    return readFileSync(path.join(packageDir, ...rest));
+  };
+  const assets = new Map<string, Asset>([
+    ['react.js', { body: file('react/umd/react.production.min.js'), contentType: JS }],
+    ['react-dom.js', { body: file('react-dom/umd/react-dom.production.min.js'), contentType: JS }],
+    ['graphiql.js', { body: file('graphiql/graphiql.min.js'), contentType: JS }],
+    ['graphiql.css', { body: file('graphiql/graphiql.min.css'), contentType: 'text/css; charset=utf-8' }],
+    ['init.js', { body: Buffer.from(INIT_SCRIPT), contentType: JS }],
+  ]);
+  const page = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>todo-graphql · GraphiQL</title>
+    <link rel="stylesheet" href="${ASSET_PREFIX}graphiql.css">
+    <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
+  </head>
+  <body>
+    <div id="graphiql" data-endpoint="${endpointPath}">Loading GraphiQL…</div>
+    <script src="${ASSET_PREFIX}react.js"></script>
+    <script src="${ASSET_PREFIX}react-dom.js"></script>
+    <script src="${ASSET_PREFIX}graphiql.js"></script>
+    <script src="${ASSET_PREFIX}init.js"></script>
+  </body>
+</html>
+`;
+  return { page, assets };
+}

@@ -1,0 +1,10 @@
+/**
+ * The tutorial's error messages. Clients match on these strings, so they are part
+ * of the API contract: change none of them.
+ */
+export const todoMessages = {
+  itemNotFound: (todoId: string) => `Todo item matching id ${todoId} not found`,
+  notFound: (todoId: string) => `Todo matching id ${todoId} not found`,
+  wasNotFound: (todoId: string) => `Todo matching id ${todoId} was not found`,
+  badDate: 'Incorrect date format provided. Date should be in the format dd-mm-yyyy',
+} as const;

@@ -1,0 +1,61 @@
+/**
+ * Resolvers for the tutorial's Todo API. Failures a client can cause (unknown id,
+ * bad date) are answered in the payload as `success: false` with the tutorial's
+ * messages; only unexpected faults become GraphQL errors.
+ */
+import type { Resolvers } from '../graphql/resolvers-types.generated.js';
+import { formatDueDate, parseDueDate } from './due-date.js';
+import { todoMessages } from './messages.js';
+import { parseTodoId } from './todo-id.js';
+import { deleteTodo, findTodo, insertTodo, listTodos, updateTodo } from './todos.repository.js';
+
+const failure = (message: string) => ({ success: false, errors: [message], todo: null });
+
+export const todoResolvers: Resolvers = {
+  Query: {
+    async todos(_root, _args, { db }) {
+      return { success: true, errors: null, todos: await listTodos(db) };
+    },
+
+    async todo(_root, { todoId }, { db }) {
+      const id = parseTodoId(todoId);
+      const todo = id === null ? undefined : await findTodo(db, id);
+      return todo ? { success: true, errors: null, todo } : failure(todoMessages.itemNotFound(todoId));
+    },
+  },
+
+  Mutation: {
+    async createTodo(_root, { description, dueDate }, { db }) {
+      const dueOn = parseDueDate(dueDate);
+      if (dueOn === null) return failure(todoMessages.badDate);
+      return { success: true, errors: null, todo: await insertTodo(db, { description, dueOn }) };
+    },
+
+    async markDone(_root, { todoId }, { db }) {
+      const id = parseTodoId(todoId);
+      const todo = id === null ? undefined : await updateTodo(db, id, { completed: true });
+      return todo ? { success: true, errors: null, todo } : failure(todoMessages.wasNotFound(todoId));
+    },
+
+    async updateDueDate(_root, { todoId, newDate }, { db }) {
+      const id = parseTodoId(todoId);
+      const notFound = failure(todoMessages.notFound(String(todoId ?? null)));
+      if (id === null) return notFound;
+      const dueOn = parseDueDate(newDate);
+      if (dueOn === null) return (await findTodo(db, id)) ? failure(todoMessages.badDate) : notFound;
+      const todo = await updateTodo(db, id, { dueOn });
+      return todo ? { success: true, errors: null, todo } : notFound;
+    },
+
+    async deleteTodo(_root, { todoId }, { db }) {
+      const id = parseTodoId(todoId);
+      const deleted = id !== null && (await deleteTodo(db, id));
+      return deleted ? { success: true, errors: null } : { success: false, errors: [todoMessages.notFound(todoId)] };
+    },
+  },
+
+  Todo: {
+    id: (todo) => String(todo.id),
+    dueDate: (todo) => formatDueDate(todo.dueOn),
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * Starts the real application (src/app.ts) on a random port over a real
+ * database, as server.ts does, and talks HTTP to it.
+ */
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/logger.js';
+import type { TestDatabase } from './databases.js';
+
+export interface GraphQLResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly graphqlUrl: string;
+  readonly database: Database;
+  /** Every log line written so far, parsed. */
+  readonly logLines: Record<string, unknown>[];
+  /** POSTs a GraphQL request as JSON and parses the answer. */
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse>;
+  /** The `data` of a request that must succeed without GraphQL errors. */
+  data<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(testDb: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+  const config: Config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...env }), database: testDb.location };
+  const logLines: Record<string, unknown>[] = [];
+  const logSink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  const logger = createLogger(config, logSink);
+  const database = openDatabase(config.database);
+  await migrateToLatest(database);
+  const server = createApp({ config, database, logger });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const graphqlUrl = `${url}/graphql`;
+
+  async function graphql(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+    const response = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as GraphQLResponse['body'],
+    };
+  }
+
+  return {
+    url,
+    graphqlUrl,
+    database,
+    logLines,
+    graphql,
+    async data<T>(query: string, variables?: Record<string, unknown>) {
+      const response = await graphql(query, variables);
+      if (response.status !== 200 || response.body.errors) {
+        throw new Error(`GraphQL request failed (${response.status}): ${JSON.stringify(response.body)}`);
+      }
+      return response.body.data as T;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}
