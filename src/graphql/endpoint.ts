@@ -60,6 +60,8 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
     },
     execute: (args) => documents.execute(args),
     onOperation(req, _args, result) {
+      // No `data` means the operation never started (e.g. variables failed to coerce): a request error.
+      if (!('data' in result)) req.context.requestError = true;
       if ('errors' in result && result.errors) {
         return maskExecutionErrors(result, {
           mask: maskErrors,
@@ -72,8 +74,8 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
     formatError: formatRequestError,
   });
 
-  return ({ raw, body, state }) =>
-    handle({
+  return async ({ raw, body, state }) => {
+    const [responseBody, init] = await handle({
       method: raw.method ?? 'GET',
       url: raw.url ?? '/',
       headers: raw.headers,
@@ -81,4 +83,12 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
       raw,
       context: state,
     });
+    // The GraphQL-over-HTTP spec: a graphql-response+json answer without `data` is a 4xx.
+    // graphql-http applies this to parse and validation errors but not to variable errors.
+    const contentType = init.headers?.['content-type'];
+    if (state.requestError && init.status === 200 && contentType?.startsWith('application/graphql-response+json')) {
+      return [responseBody, { ...init, status: 400, statusText: 'Bad Request' }];
+    }
+    return [responseBody, init];
+  };
 }

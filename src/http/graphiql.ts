@@ -61,6 +61,8 @@ export function loadGraphiQL(endpointPath: string): GraphiQL {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>todo-graphql · GraphiQL</title>
+    <!-- No favicon: without this the browser asks for /favicon.ico, a 404 logged as a console error. -->
+    <link rel="icon" href="data:,">
     <link rel="stylesheet" href="${ASSET_PREFIX}graphiql.css">
     <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
   </head>

@@ -7,4 +7,6 @@ export interface RequestState {
   readonly log: Logger;
   /** Name of the GraphQL operation run, for the request log line. */
   operationName?: string | undefined;
+  /** Set when the operation failed before execution (e.g. bad variables). */
+  requestError?: boolean;
 }

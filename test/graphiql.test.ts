@@ -1,0 +1,109 @@
+/**
+ * The GraphiQL page, in a real headless Chromium: it renders from this
+ * server's own assets under its Content-Security-Policy, runs the tutorial's
+ * query, and talks to no other origin. Without /usr/bin/chromium (Debian's
+ * `chromium` package) the suite is skipped with the reason, except under
+ * CI=true, where that is a failure.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { sqliteTarget, type TestDatabase } from './helpers/databases.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = '/tmp/graphiql.png';
+
+const fetchAllTodos = `query fetchAllTodos {
+  todos {
+    success
+    errors
+    todos {
+      description
+      completed
+      id
+    }
+  }
+}`;
+
+function chromiumSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  const reason = `${CHROMIUM} does not exist`;
+  if (process.env.CI === 'true') throw new Error(`${reason}; under CI it is required (apt-get install -y chromium).`);
+  return `${reason}; install Debian's chromium package to run these tests.`;
+}
+
+// A missing browser under CI fails the file here, before any suite runs.
+const skip = chromiumSkipReason();
+
+describe('GraphiQL in a browser', { skip, timeout: 60_000 }, () => {
+  let db: TestDatabase | undefined;
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const requests: string[] = [];
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    db = await sqliteTarget.create();
+    server = await startTestServer(db);
+    await server.data('mutation { createTodo(description: "Run a marathon", dueDate: "22-10-2020") { success } }');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 30_000,
+    });
+    const context = await browser.newContext();
+    // On the context, not the page: also sees requests from workers. Requests the CSP blocks are seen too.
+    context.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    // CSP violations are reported on the console as errors.
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`console: ${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await db?.drop();
+  });
+
+  it('runs the tutorial query from the query editor and shows the answer', async () => {
+    assert.ok(server);
+    const response = await page.goto(`${server.url}/graphql`);
+    assert.equal(response?.status(), 200);
+    assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'self'/);
+
+    await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+    // GraphiQL 4's editors are CodeMirror 5 instances, reachable from their element. A string, since the
+    // tests are compiled without the DOM library.
+    await page.evaluate(
+      `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(fetchAllTodos)})`,
+    );
+    await page.locator('.graphiql-execute-button').click();
+
+    const result = page.locator('.graphiql-response .CodeMirror');
+    await result.filter({ hasText: '"Run a marathon"' }).waitFor();
+    const text = await result.innerText();
+    assert.match(text, /"Run a marathon"/);
+    assert.match(text, /"success": true/);
+    assert.match(text, /"completed": false/);
+    await page.screenshot({ path: SCREENSHOT });
+
+    const origin = new URL(server.url).origin;
+    for (const expected of ['GET /graphiql/graphiql.js', 'GET /graphiql/graphiql.css', 'POST /graphql']) {
+      const [method, pathname] = expected.split(' ');
+      assert.ok(requests.includes(`${method ?? ''} ${origin}${pathname ?? ''}`), `no request ${expected}`);
+    }
+    const foreign = requests.filter((request) => {
+      const url = request.slice(request.indexOf(' ') + 1);
+      return !url.startsWith('data:') && new URL(url).origin !== origin;
+    });
+    assert.deepEqual(foreign, [], 'the page requested other origins');
+    assert.deepEqual(consoleErrors, [], 'the page logged errors');
+  });
+});

@@ -1,0 +1,108 @@
+/** Pure logic: dates, ids and configuration parsing. */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
+import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
+import { parseTodoId } from '../src/todos/todo-id.js';
+
+describe('due dates', () => {
+  it('parses real dd-mm-yyyy dates to ISO and back', () => {
+    for (const [input, iso] of [
+      ['24-10-2020', '2020-10-24'],
+      ['29-02-2024', '2024-02-29'],
+      ['29-02-2000', '2000-02-29'],
+      ['31-12-9999', '9999-12-31'],
+      ['01-01-0001', '0001-01-01'],
+    ] as const) {
+      assert.equal(parseDueDate(input), iso, input);
+      assert.equal(formatDueDate(iso), input);
+    }
+  });
+
+  it('refuses impossible dates and other formats', () => {
+    for (const input of [
+      '31-02-2027',
+      '29-02-2100',
+      '29-02-2027',
+      '31-04-2027',
+      '00-10-2027',
+      '10-00-2027',
+      '01-13-2027',
+      '01-01-0000',
+      '2027-10-24',
+      '1-1-2027',
+      '24-10-27',
+      '24.10.2027',
+      'x',
+      '',
+    ]) {
+      assert.equal(parseDueDate(input), null, input);
+    }
+  });
+});
+
+describe('todo ids', () => {
+  it('accepts canonical positive integers that fit an integer column', () => {
+    assert.equal(parseTodoId('1'), 1);
+    assert.equal(parseTodoId('2147483647'), 2147483647);
+  });
+
+  it('refuses everything else', () => {
+    for (const input of [null, undefined, '', '0', '-1', '01', '1e9', '1.5', ' 1', '1 ', '2147483648', 'abc', '١']) {
+      assert.equal(parseTodoId(input), null, String(input));
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.database, { dialect: 'sqlite', file: path.resolve('./data/todo.db') });
+    assert.equal(config.nodeEnv, 'development');
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.bodyLimitBytes, 1024 * 1024);
+    assert.equal(config.sqliteSynchronous, 'NORMAL');
+    assert.equal(config.graphiql, true);
+    assert.equal(config.maskErrors, false);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('turns GraphiQL off and masking on in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production' });
+    assert.equal(config.graphiql, false);
+    assert.equal(config.maskErrors, true);
+    assert.equal(loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true' }).graphiql, true);
+  });
+
+  it('reads database URLs as the tutorial writes them', () => {
+    assert.deepEqual(parseDatabaseUrl('sqlite:///var/lib/todo/todo.db'), {
+      dialect: 'sqlite',
+      file: '/var/lib/todo/todo.db',
+    });
+    assert.deepEqual(parseDatabaseUrl('sqlite:////home/me/todo.db'), { dialect: 'sqlite', file: '/home/me/todo.db' });
+    assert.deepEqual(parseDatabaseUrl('./x/todo.db'), { dialect: 'sqlite', file: path.resolve('x/todo.db') });
+    assert.deepEqual(parseDatabaseUrl('postgres://u:p@db:5432/todo'), {
+      dialect: 'postgres',
+      url: 'postgres://u:p@db:5432/todo',
+    });
+    assert.deepEqual(parseDatabaseUrl('postgresql://db/todo'), { dialect: 'postgres', url: 'postgresql://db/todo' });
+    assert.equal(typeof parseDatabaseUrl('mysql://db/todo'), 'string');
+    assert.equal(typeof parseDatabaseUrl('sqlite://'), 'string');
+  });
+
+  it('reports every bad value at once', () => {
+    assert.throws(
+      () => loadConfig({ PORT: '70000', NODE_ENV: 'staging', GRAPHIQL: 'maybe', SQLITE_SYNCHRONOUS: 'OFF' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.length === 4 &&
+        error.problems.some((p) => p.startsWith('PORT')) &&
+        error.problems.some((p) => p.startsWith('NODE_ENV')) &&
+        error.problems.some((p) => p.startsWith('GRAPHIQL')) &&
+        error.problems.some((p) => p.startsWith('SQLITE_SYNCHRONOUS')),
+    );
+  });
+});
