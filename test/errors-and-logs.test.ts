@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { databaseTargets, type TestDatabase } from './helpers/databases.js';
+import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 for (const target of databaseTargets) {
@@ -115,3 +115,31 @@ for (const target of databaseTargets) {
     }
   });
 }
+
+describe('losing the database while serving', { skip: postgresTarget.skip }, () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  before(async () => {
+    db = await postgresTarget.create();
+    server = await startTestServer(db, { NODE_ENV: 'production' });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('reports not ready, answers GraphQL with a masked error, and stays alive', async () => {
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+    // Drops the database and terminates every connection the server's pool holds.
+    await db.drop();
+
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(await ready.json(), { status: 'unavailable' });
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+
+    const response = await server.graphql('{ todos { success } }');
+    assert.equal(response.status, 200);
+    assert.equal(response.body.errors?.[0]?.message, 'Internal server error');
+    assert.equal(response.body.errors[0].extensions?.code, 'INTERNAL_SERVER_ERROR');
+  });
+});
