@@ -11,7 +11,7 @@ import { createGraphQLEndpoint } from './graphql/endpoint.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
 import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
-import type { RequestState } from './http/request-state.js';
+import { RequestState } from './http/request-state.js';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -82,21 +82,22 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
     const started = performance.now();
     const inbound = req.headers['x-request-id'];
     const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
-    const state: RequestState = { requestId, log: logger.child({ reqId: requestId }) };
+    const state = new RequestState(requestId, logger);
     res.setHeader('x-request-id', requestId);
 
     res.once('close', () => {
       // The path only: query strings may carry GraphQL variables.
       const url = req.url ?? '/';
       const queryStart = url.indexOf('?');
-      state.log.info(
+      logger.info(
         {
+          reqId: requestId,
           method: req.method,
           path: queryStart === -1 ? url : url.slice(0, queryStart),
           status: res.statusCode,
           operation: state.operationName,
           ms: Math.round((performance.now() - started) * 100) / 100,
-          ...(res.writableFinished ? {} : { aborted: true }),
+          aborted: res.writableFinished ? undefined : true,
         },
         'request',
       );

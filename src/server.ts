@@ -8,7 +8,7 @@ import { createApp, GRAPHQL_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogs } from './logger.js';
 
 // Settings in a local .env file, for development; real environment variables win.
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -35,6 +35,7 @@ try {
 } catch (error) {
   logger.fatal({ err: error }, 'cannot prepare the database');
   await database.close().catch(() => undefined);
+  await flushLogs(logger);
   process.exit(1);
 }
 
@@ -44,12 +45,13 @@ try {
 } catch (error) {
   logger.fatal({ err: error }, 'cannot build the application');
   await database.close();
+  await flushLogs(logger);
   process.exit(1);
 }
 
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');
-  process.exit(1);
+  void flushLogs(logger).then(() => process.exit(1));
 });
 
 server.listen(config.port, config.host, () => {
@@ -78,6 +80,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   clearTimeout(deadline);
   await database.close();
   logger.info('stopped');
+  await flushLogs(logger);
   process.exit(0);
 }
 

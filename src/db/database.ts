@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseLocation, SqliteSynchronous } from '../config.js';
-import { SqliteBooleanPlugin } from './sqlite-booleans.js';
+import { sqliteForKysely } from './sqlite-statements.js';
 import type { Tables } from './tables.js';
 
 export type Dialect = DatabaseLocation['dialect'];
@@ -62,8 +62,7 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return new Kysely<Tables>({
-    dialect: new SqliteDialect({ database }),
-    plugins: [new SqliteBooleanPlugin()],
+    dialect: new SqliteDialect({ database: sqliteForKysely(database) }),
   });
 }
 

@@ -55,27 +55,41 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
         ];
       }
       req.context.operationName = operation.name?.value;
-      const contextValue: GraphQLContext = { db, log: req.context.log, requestId: req.context.requestId };
+      const state = req.context;
+      const contextValue: GraphQLContext = {
+        db,
+        requestId: state.requestId,
+        get log() {
+          return state.log;
+        },
+      };
       return { schema, document, operationName, variableValues: params.variables, contextValue };
     },
     execute: (args) => documents.execute(args),
-    onOperation(req, _args, result) {
+    onOperation(req, args, result) {
+      if (Symbol.asyncIterator in result) return undefined;
       // No `data` means the operation never started (e.g. variables failed to coerce): a request error.
-      if (!('data' in result)) req.context.requestError = true;
-      if ('errors' in result && result.errors) {
-        return maskExecutionErrors(result, {
-          mask: maskErrors,
-          log: req.context.log,
-          requestId: req.context.requestId,
-        });
-      }
-      return undefined;
+      const requestError = !('data' in result);
+      const final = result.errors
+        ? maskExecutionErrors(result, { mask: maskErrors, log: req.context.log, requestId: req.context.requestId })
+        : result;
+      // Serialized here rather than by graphql-http, which would use JSON.stringify with a replacer function.
+      const mediaType = negotiateMediaType(req.raw.headers.accept);
+      return [
+        documents.serialize(args, final),
+        {
+          // The GraphQL-over-HTTP spec: a graphql-response+json answer without `data` is a 4xx.
+          status: requestError && mediaType === GRAPHQL_RESPONSE ? 400 : 200,
+          statusText: requestError && mediaType === GRAPHQL_RESPONSE ? 'Bad Request' : 'OK',
+          headers: { 'content-type': `${mediaType}; charset=utf-8` },
+        },
+      ];
     },
     formatError: formatRequestError,
   });
 
-  return async ({ raw, body, state }) => {
-    const [responseBody, init] = await handle({
+  return ({ raw, body, state }) =>
+    handle({
       method: raw.method ?? 'GET',
       url: raw.url ?? '/',
       headers: raw.headers,
@@ -83,12 +97,23 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
       raw,
       context: state,
     });
-    // The GraphQL-over-HTTP spec: a graphql-response+json answer without `data` is a 4xx.
-    // graphql-http applies this to parse and validation errors but not to variable errors.
-    const contentType = init.headers?.['content-type'];
-    if (state.requestError && init.status === 200 && contentType?.startsWith('application/graphql-response+json')) {
-      return [responseBody, { ...init, status: 400, statusText: 'Bad Request' }];
-    }
-    return [responseBody, init];
-  };
+}
+
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+/**
+ * The media type graphql-http chose for this request's Accept header (it has
+ * already refused the request with 406 when there is none): the first entry
+ * that is graphql-response+json, or else JSON.
+ */
+function negotiateMediaType(accept: string | undefined): string {
+  const lowered = accept?.toLowerCase();
+  if (lowered === undefined || !lowered.includes(GRAPHQL_RESPONSE)) return 'application/json';
+  for (const entry of lowered.split(',')) {
+    const [mediaType = '', ...params] = entry.replace(/\s/g, '').split(';');
+    const charset = params.find((param) => param.startsWith('charset=')) ?? 'charset=utf-8';
+    if (mediaType === GRAPHQL_RESPONSE && charset === 'charset=utf-8') return GRAPHQL_RESPONSE;
+    if (['application/json', 'application/*', '*/*'].includes(mediaType)) return 'application/json';
+  }
+  return 'application/json';
 }

@@ -1,0 +1,115 @@
+/**
+ * The raw baseline: node:http, the same SQL through the same driver
+ * (better-sqlite3, statements prepared once), JSON.stringify, no GraphQL. It
+ * answers the workload's three requests with bodies byte-identical to the
+ * project's, so the ratio between the two is the cost of everything else.
+ *
+ * Usage: DATABASE_FILE=… PORT=… node --import tsx bench/baseline-server.ts
+ */
+import http from 'node:http';
+import SQLite from 'better-sqlite3';
+import { operations } from './workload.js';
+
+interface Row {
+  id: number;
+  description: string;
+  completed: number;
+  due_date: string;
+}
+
+const file = process.env.DATABASE_FILE;
+if (!file) throw new Error('DATABASE_FILE is required');
+const db = new SQLite(file);
+db.pragma('journal_mode = WAL');
+db.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
+
+// The statements the project's repository sends, character for character.
+const columns = 'select "id", "description", "completed", "due_date" from "todos"';
+const listTodos = db.prepare<[], Row>(`${columns} order by "id"`);
+const findTodo = db.prepare<[number], Row>(`${columns} where "id" = ?`);
+const insertTodo = db.prepare<[string, string], Row>(
+  'insert into "todos" ("description", "due_date") values (?, ?) returning "id", "description", "completed", "due_date"',
+);
+
+const dueDate = (iso: string) => `${iso.slice(8, 10)}-${iso.slice(5, 7)}-${iso.slice(0, 4)}`;
+
+const [list, one, create] = operations;
+const handlers = new Map<string, () => unknown>([
+  [
+    JSON.parse(list?.body ?? '{}').query as string,
+    () => ({
+      data: {
+        todos: {
+          success: true,
+          errors: null,
+          todos: listTodos.all().map((row) => ({
+            id: String(row.id),
+            description: row.description,
+            completed: Boolean(row.completed),
+            dueDate: dueDate(row.due_date),
+          })),
+        },
+      },
+    }),
+  ],
+  [
+    JSON.parse(one?.body ?? '{}').query as string,
+    () => {
+      const row = findTodo.get(42);
+      return {
+        data: {
+          todo: row
+            ? {
+                success: true,
+                errors: null,
+                todo: {
+                  id: String(row.id),
+                  completed: Boolean(row.completed),
+                  description: row.description,
+                  dueDate: dueDate(row.due_date),
+                },
+              }
+            : { success: false, errors: ['Todo item matching id 42 not found'], todo: null },
+        },
+      };
+    },
+  ],
+  [
+    JSON.parse(create?.body ?? '{}').query as string,
+    () => {
+      const row = insertTodo.get('Go to the dentist', '2027-10-24');
+      if (!row) throw new Error('insert returned nothing');
+      return {
+        data: {
+          createTodo: {
+            success: true,
+            errors: null,
+            todo: { id: String(row.id), completed: Boolean(row.completed), description: row.description },
+          },
+        },
+      };
+    },
+  ],
+]);
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz') {
+    res.end('{"status":"ok"}');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const { query } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };
+    const handler = handlers.get(query);
+    const body = JSON.stringify(handler ? handler() : { errors: [{ message: 'unknown operation' }] });
+    res.writeHead(handler ? 200 : 400, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
+});
+
+server.listen(Number(process.env.PORT ?? 4001), '127.0.0.1');
+process.once('SIGTERM', () => server.close(() => process.exit(0)));

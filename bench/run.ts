@@ -1,0 +1,287 @@
+/**
+ * `npm run bench`: the workload of ../shared/WORKLOAD.md against todo-graphql
+ * and against the raw baseline (bench/baseline-server.ts) in the same run,
+ * alternating the two over several rounds. Each run gets a fresh copy of the
+ * 100-todo database; the server is pinned to core 0 and autocannon to core 1.
+ * Figures are medians; ratios are project / baseline within each round.
+ *
+ *   npm run bench                 3 rounds, 3 s warm-up + 10 s measured per run
+ *   npm run bench -- --smoke      1 round of 1 s + 2 s: proves the harness works (CI)
+ *   npm run bench -- --rounds 5
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import type { LoadOptions, LoadResult } from './load.js';
+import { operations, seedTodos, type Operation } from './workload.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    duration: { type: 'string' },
+  },
+});
+const smoke = args.smoke;
+const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
+const warmup = Number(args.warmup ?? (smoke ? 1 : 3));
+const duration = Number(args.duration ?? (smoke ? 2 : 10));
+const CONNECTIONS = 10;
+const SQLITE_SYNCHRONOUS = 'NORMAL';
+
+/** Ratio targets (issue "Speed, measured"). */
+const targets: Record<Operation['name'], number> = { list: 0.9, one: 0.75, create: 0.9 };
+const MAX_RSS_MIB = 120;
+const MAX_P99_OVER_P50 = 3;
+
+type Contender = 'project' | 'baseline';
+
+interface RunResult extends LoadResult {
+  readonly peakRssMiB: number;
+  readonly sampleBody: string;
+}
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const pinned = (core: number, command: string[]) =>
+  hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function seedTemplate(file: string): Promise<void> {
+  const database = openDatabase({ dialect: 'sqlite', file });
+  await migrateToLatest(database);
+  await database.db.insertInto('todos').values(seedTodos()).execute();
+  await database.close();
+}
+
+function startContender(contender: Contender, dbFile: string, port: number): ChildProcess {
+  const command =
+    contender === 'project'
+      ? [process.execPath, path.join(root, 'dist/server.js')]
+      : [process.execPath, '--import', 'tsx', path.join(root, 'bench/baseline-server.ts')];
+  const [program = '', ...rest] = pinned(0, command);
+  return spawn(program, rest, {
+    cwd: root,
+    // Logs go to /dev/null: the server still formats and writes every line, at the default level.
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite://${dbFile}`,
+      DATABASE_FILE: dbFile,
+      SQLITE_SYNCHRONOUS,
+    },
+  });
+}
+
+async function waitUntilServing(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not start`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function peakRssMiB(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+async function load(options: LoadOptions): Promise<LoadResult> {
+  const [program = '', ...rest] = pinned(1, [
+    process.execPath,
+    '--import',
+    'tsx',
+    path.join(root, 'bench/load.ts'),
+    JSON.stringify(options),
+  ]);
+  const child = spawn(program, rest, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  return JSON.parse(output) as LoadResult;
+}
+
+async function measure(
+  contender: Contender,
+  operation: Operation,
+  template: string,
+  workDir: string,
+): Promise<RunResult> {
+  const dbFile = path.join(workDir, `${contender}-${operation.name}-${Date.now()}.db`);
+  copyFileSync(template, dbFile);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = startContender(contender, dbFile, port);
+  try {
+    await waitUntilServing(url);
+    const sample = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: operation.body,
+    });
+    const sampleBody = await sample.text();
+    const result = await load({
+      url: `${url}/graphql`,
+      body: operation.body,
+      warmup,
+      duration,
+      connections: CONNECTIONS,
+    });
+    return { ...result, peakRssMiB: peakRssMiB(child.pid), sampleBody };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+const workDir = mkdtempSync(path.join(tmpdir(), 'todo-graphql-bench-'));
+const template = path.join(workDir, 'template.db');
+await seedTemplate(template);
+
+console.log(
+  `todo-graphql benchmark: ${rounds} round(s), ${warmup} s warm-up + ${duration} s measured, ${CONNECTIONS} connections, ` +
+    `SQLite WAL synchronous=${SQLITE_SYNCHRONOUS}, ${hasTaskset ? 'server on core 0, load on core 1' : 'taskset unavailable: not pinned'}`,
+);
+
+const runs: Record<Operation['name'], Record<Contender, RunResult[]>> = {
+  list: { project: [], baseline: [] },
+  one: { project: [], baseline: [] },
+  create: { project: [], baseline: [] },
+};
+const problems: string[] = [];
+
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const operation of operations) {
+      // Alternate who goes first, so neither always runs on a warmer machine.
+      const order: Contender[] = round % 2 === 0 ? ['project', 'baseline'] : ['baseline', 'project'];
+      for (const contender of order) {
+        const result = await measure(contender, operation, template, workDir);
+        runs[operation.name][contender].push(result);
+        process.stdout.write(
+          `  round ${round + 1} ${operation.name.padEnd(6)} ${contender.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms\n`,
+        );
+        if (result.failures > 0) {
+          problems.push(
+            `${contender} ${operation.name}: ${result.failures} failed responses, first: ${result.firstFailure ?? ''}`,
+          );
+        }
+      }
+      const project = runs[operation.name].project.at(-1)?.sampleBody ?? '';
+      const baseline = runs[operation.name].baseline.at(-1)?.sampleBody ?? '';
+      const comparable = (body: string) =>
+        operation.name === 'create' ? body.replace(/"id":"\d+"/, '"id":"?"') : body;
+      if (comparable(project) !== comparable(baseline)) {
+        problems.push(`${operation.name}: project and baseline bodies differ:\n    ${project}\n    ${baseline}`);
+      }
+    }
+  }
+} finally {
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+const summary = operations.map((operation) => {
+  const { project, baseline } = runs[operation.name];
+  const ratios = project.map((run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity));
+  const figures = (results: RunResult[]) => ({
+    requestsPerSecond: Math.round(median(results.map((r) => r.requestsPerSecond))),
+    p50Ms: Number(median(results.map((r) => r.p50Ms)).toFixed(3)),
+    p99Ms: Number(median(results.map((r) => r.p99Ms)).toFixed(3)),
+    peakRssMiB: Number(Math.max(...results.map((r) => r.peakRssMiB)).toFixed(1)),
+  });
+  return {
+    operation: operation.name,
+    label: operation.label,
+    ratio: Number(median(ratios).toFixed(3)),
+    roundRatios: ratios.map((r) => Number(r.toFixed(3))),
+    target: targets[operation.name],
+    project: figures(project),
+    baseline: figures(baseline),
+  };
+});
+
+const rows = summary.map((s) => {
+  const tail = s.project.p99Ms / s.project.p50Ms;
+  return `| ${s.label} | ${s.project.requestsPerSecond} | ${s.baseline.requestsPerSecond} | **${s.ratio.toFixed(2)}** | ≥ ${s.target.toFixed(2)} | ${s.project.p50Ms.toFixed(2)} / ${s.project.p99Ms.toFixed(2)} (${tail.toFixed(1)}×) | ${s.baseline.p50Ms.toFixed(2)} / ${s.baseline.p99Ms.toFixed(2)} | ${s.project.peakRssMiB.toFixed(0)} |`;
+});
+const table = [
+  '| operation | todo-graphql req/s | baseline req/s | ratio | target | p50 / p99 ms (p99÷p50) | baseline p50 / p99 ms | peak RSS MiB |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows,
+].join('\n');
+console.log(`\n${table}\n`);
+
+const peakRss = Math.max(...summary.map((s) => s.project.peakRssMiB));
+const checks = [
+  ...summary.map((s) => ({ name: `${s.label} ratio ${s.ratio.toFixed(2)} ≥ ${s.target}`, ok: s.ratio >= s.target })),
+  { name: `peak RSS ${peakRss.toFixed(0)} MiB ≤ ${MAX_RSS_MIB} MiB`, ok: peakRss <= MAX_RSS_MIB },
+  ...summary.map((s) => ({
+    name: `${s.label} p99 ≤ ${MAX_P99_OVER_P50}× p50`,
+    ok: s.project.p99Ms <= MAX_P99_OVER_P50 * s.project.p50Ms,
+  })),
+];
+for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.name}`);
+for (const problem of problems) console.error(`✗ ${problem}`);
+
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(
+  path.join(root, smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      settings: {
+        rounds,
+        warmupSeconds: warmup,
+        durationSeconds: duration,
+        connections: CONNECTIONS,
+        sqliteSynchronous: SQLITE_SYNCHRONOUS,
+        nodeEnv: 'production',
+        logLevel: 'info',
+        pinned: hasTaskset,
+      },
+      operations: summary,
+      checks,
+      problems,
+    },
+    null,
+    2,
+  )}\n`,
+);
+
+// A failed response always fails the run; the targets only count in a full run.
+const failed = problems.length > 0 || (!smoke && checks.some((check) => !check.ok));
+process.exit(failed ? 1 : 0);
