@@ -34,9 +34,10 @@ const insertTodo = db.prepare<[string, string], Row>(
 const dueDate = (iso: string) => `${iso.slice(8, 10)}-${iso.slice(5, 7)}-${iso.slice(0, 4)}`;
 
 const [list, one, create] = operations;
+const queryOf = (body = '{}') => (JSON.parse(body) as { query: string }).query;
 const handlers = new Map<string, () => unknown>([
   [
-    JSON.parse(list?.body ?? '{}').query as string,
+    queryOf(list?.body),
     () => ({
       data: {
         todos: {
@@ -53,7 +54,7 @@ const handlers = new Map<string, () => unknown>([
     }),
   ],
   [
-    JSON.parse(one?.body ?? '{}').query as string,
+    queryOf(one?.body),
     () => {
       const row = findTodo.get(42);
       return {
@@ -75,7 +76,7 @@ const handlers = new Map<string, () => unknown>([
     },
   ],
   [
-    JSON.parse(create?.body ?? '{}').query as string,
+    queryOf(create?.body),
     () => {
       const row = insertTodo.get('Go to the dentist', '2027-10-24');
       if (!row) throw new Error('insert returned nothing');
