@@ -4,9 +4,11 @@ import type { Config } from './config.js';
 /**
  * Structured JSON logs on stdout, one object per line.
  *
- * Writes are asynchronous: lines logged while a write is in flight go out
- * together in the next one, so a busy server makes a few large writes instead
- * of a system call per request. `flushLogs` must run before the process exits.
+ * Lines are buffered and written together once 4 KiB have gathered, or every
+ * half second, so a busy server makes one write per ~20 requests instead of one
+ * per request. Writes stay synchronous: handing each one to libuv's thread pool
+ * cost more than the write itself. `flushLogs` runs before every exit; a crash
+ * (SIGKILL) loses at most the last half second of lines.
  *
  * Credentials are never logged on purpose (no headers, bodies or query strings);
  * the redaction list is a second line of defence. Its paths are explicit because
@@ -14,7 +16,7 @@ import type { Config } from './config.js';
  */
 export function createLogger(
   config: Pick<Config, 'logLevel' | 'nodeEnv'>,
-  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+  destination: DestinationStream = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 500 }),
 ): Logger {
   return pino(
     {

@@ -7,7 +7,7 @@ import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { formatDueDate, parseDueDate } from './due-date.js';
 import { todoMessages } from './messages.js';
 import { parseTodoId } from './todo-id.js';
-import { deleteTodo, findTodo, insertTodo, listTodos, updateTodo } from './todos.repository.js';
+import { deleteTodo, findTodo, insertTodo, listTodos, markTodoDone, setTodoDueDate } from './todos.repository.js';
 
 const failure = (message: string) => ({ success: false, errors: [message], todo: null });
 
@@ -33,7 +33,7 @@ export const todoResolvers: Resolvers = {
 
     async markDone(_root, { todoId }, { db }) {
       const id = parseTodoId(todoId);
-      const todo = id === null ? undefined : await updateTodo(db, id, { completed: true });
+      const todo = id === null ? undefined : await markTodoDone(db, id);
       return todo ? { success: true, errors: null, todo } : failure(todoMessages.wasNotFound(todoId));
     },
 
@@ -43,7 +43,7 @@ export const todoResolvers: Resolvers = {
       if (id === null) return notFound;
       const dueOn = parseDueDate(newDate);
       if (dueOn === null) return (await findTodo(db, id)) ? failure(todoMessages.badDate) : notFound;
-      const todo = await updateTodo(db, id, { dueOn });
+      const todo = await setTodoDueDate(db, id, dueOn);
       return todo ? { success: true, errors: null, todo } : notFound;
     },
 

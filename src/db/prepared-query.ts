@@ -1,0 +1,29 @@
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+
+/**
+ * A query built and compiled once per database, then run with new parameter
+ * values. Building and compiling a Kysely query costs about twice as much as
+ * running a small one on SQLite (≈10 µs against ≈5 µs), and the hot queries
+ * never change shape.
+ *
+ * `build` writes the query with placeholder values; `run` passes the real
+ * values in the order their placeholders appear in the compiled SQL.
+ */
+export function preparedQuery<DB, Row>(
+  build: (db: Kysely<DB>) => Compilable<Row>,
+): (db: Kysely<DB>, parameters: readonly unknown[]) => Promise<QueryResult<Row>> {
+  const compiledFor = new WeakMap<Kysely<DB>, CompiledQuery<Row>>();
+  return (db, parameters) => {
+    let compiled = compiledFor.get(db);
+    if (!compiled) {
+      compiled = build(db).compile();
+      compiledFor.set(db, compiled);
+    }
+    if (compiled.parameters.length !== parameters.length) {
+      throw new Error(
+        `Query takes ${compiled.parameters.length} parameters, got ${parameters.length}: ${compiled.sql}`,
+      );
+    }
+    return db.executeQuery({ ...compiled, parameters });
+  };
+}
