@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseLocation, SqliteSynchronous } from '../config.js';
-import { sqliteForKysely } from './sqlite-statements.js';
+import { registerSqlite, sqliteForKysely } from './sqlite-statements.js';
 import type { Tables } from './tables.js';
 
 export type Dialect = DatabaseLocation['dialect'];
@@ -61,9 +61,10 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return new Kysely<Tables>({
-    dialect: new SqliteDialect({ database: sqliteForKysely(database) }),
-  });
+  const statements = sqliteForKysely(database);
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements }) });
+  registerSqlite(db as Kysely<unknown>, statements);
+  return db;
 }
 
 function openPostgres(connectionString: string, options: DatabaseOptions): Kysely<Tables> {

@@ -9,9 +9,12 @@
  * - Booleans are bound as 1 and 0, which is how SQLite stores them; better-sqlite3
  *   refuses JavaScript booleans. Repositories then bind booleans the same way on
  *   both dialects.
+ *
+ * It also runs compiled queries directly (`execute`), skipping Kysely's
+ * executor, connection mutex and promise chain; see preparedQuery.
  */
 import type SQLite from 'better-sqlite3';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import type { Kysely, QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
 
 /** Distinct SQL texts kept prepared; the application's queries are far fewer. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -40,10 +43,27 @@ class Statement implements SqliteStatement {
   }
 }
 
-export function sqliteForKysely(database: SQLite.Database): SqliteDatabase {
+export interface SqliteStatements extends SqliteDatabase {
+  prepare(sqlText: string): Statement;
+  /**
+   * Runs one compiled query at once, with Kysely's semantics, or returns
+   * undefined while a transaction is open: the transaction's owner holds the
+   * connection, and a statement run now would become part of its transaction.
+   */
+  execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined;
+}
+
+export function sqliteForKysely(database: SQLite.Database): SqliteStatements {
   const statements = new Map<string, Statement>();
   return {
     close: () => database.close(),
+    execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined {
+      if (database.inTransaction) return undefined;
+      const statement = this.prepare(sqlText);
+      if (statement.reader) return { rows: statement.all(parameters) as Row[] };
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    },
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);
       if (statement) {
@@ -59,4 +79,16 @@ export function sqliteForKysely(database: SQLite.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+const directAccess = new WeakMap<object, SqliteStatements>();
+
+/** Records that `db` runs on this SQLite connection, for preparedQuery's direct path. */
+export function registerSqlite(db: Kysely<unknown>, statements: SqliteStatements): void {
+  directAccess.set(db, statements);
+}
+
+/** The SQLite connection under `db`, unless `db` is PostgreSQL or a transaction. */
+export function sqliteUnder(db: object): SqliteStatements | undefined {
+  return directAccess.get(db);
 }
