@@ -40,7 +40,7 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
 
     if (path === GRAPHQL_PATH) {
       if (graphiql && req.method === 'GET' && queryStart === -1 && req.headers.accept?.includes('text/html')) {
-        send(res, 200, graphiql.page, {
+        send(res, state, 200, graphiql.page, {
           'content-type': 'text/html; charset=utf-8',
           'content-security-policy': GRAPHIQL_CSP,
         });
@@ -50,32 +50,35 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
       const [responseBody, init] = await graphql({ raw: req, body, state });
       const status = init.status;
       if (responseBody === null && status >= 400) {
-        sendError(res, status, describeProtocolStatus(status, req), init.headers);
+        sendError(res, state, status, describeProtocolStatus(status, req), init.headers);
       } else {
-        send(res, status, responseBody ?? '', init.headers);
+        send(res, state, status, responseBody ?? '', init.headers);
       }
       return;
     }
     if (graphiql && path.startsWith(ASSET_PREFIX) && req.method === 'GET') {
       const asset = graphiql.assets.get(path.slice(ASSET_PREFIX.length));
       if (asset) {
-        send(res, 200, asset.body, { 'content-type': asset.contentType, 'cache-control': 'public, max-age=3600' });
+        send(res, state, 200, asset.body, {
+          'content-type': asset.contentType,
+          'cache-control': 'public, max-age=3600',
+        });
         return;
       }
     }
     if (path === '/healthz') {
-      send(res, 200, '{"status":"ok"}', { 'content-type': JSON_TYPE, 'cache-control': 'no-store' });
+      send(res, state, 200, '{"status":"ok"}', { 'content-type': JSON_TYPE, 'cache-control': 'no-store' });
       return;
     }
     if (path === '/readyz') {
       const ready = await isReady(database, state.log);
-      send(res, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"unavailable"}', {
+      send(res, state, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"unavailable"}', {
         'content-type': JSON_TYPE,
         'cache-control': 'no-store',
       });
       return;
     }
-    sendError(res, 404, `Nothing is served at ${path}: the GraphQL endpoint is ${GRAPHQL_PATH}.`);
+    sendError(res, state, 404, `Nothing is served at ${path}: the GraphQL endpoint is ${GRAPHQL_PATH}.`);
   }
 
   return http.createServer((req, res) => {
@@ -83,7 +86,6 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
     const inbound = req.headers['x-request-id'];
     const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
     const state = new RequestState(requestId, logger);
-    res.setHeader('x-request-id', requestId);
 
     res.once('close', () => {
       // The path only: query strings may carry GraphQL variables.
@@ -105,23 +107,44 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
 
     route(req, res, state).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError) {
-        sendError(res, 413, error.message, { connection: 'close' });
+        sendError(res, state, 413, error.message, { connection: 'close' });
         return;
       }
       state.log.error({ err: error }, 'request failed');
       if (res.headersSent) res.destroy();
-      else sendError(res, 500, 'Internal server error');
+      else sendError(res, state, 500, 'Internal server error');
     });
   });
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, headers?: OutgoingHttpHeaders): void {
-  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
+/**
+ * Writes a whole response. Every header goes through writeHead: mixing it with
+ * setHeader sends Node down its slower merging path on every request.
+ */
+function send(
+  res: ServerResponse,
+  state: RequestState,
+  status: number,
+  body: string | Buffer,
+  headers?: OutgoingHttpHeaders,
+): void {
+  res.writeHead(status, {
+    ...BASE_HEADERS,
+    'x-request-id': state.requestId,
+    ...headers,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
-function sendError(res: ServerResponse, status: number, message: string, headers?: OutgoingHttpHeaders): void {
-  send(res, status, JSON.stringify({ errors: [{ message }] }), { ...headers, 'content-type': JSON_TYPE });
+function sendError(
+  res: ServerResponse,
+  state: RequestState,
+  status: number,
+  message: string,
+  headers?: OutgoingHttpHeaders,
+): void {
+  send(res, state, status, JSON.stringify({ errors: [{ message }] }), { ...headers, 'content-type': JSON_TYPE });
 }
 
 /** graphql-http answers these statuses without a body; say what the client should do instead. */

@@ -18,30 +18,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const onData = (chunk: Buffer) => {
+    req.on('data', (chunk: Buffer) => {
+      if (received > limit) return;
       received += chunk.length;
-      if (received > limit) {
-        cleanup();
-        reject(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, received).toString('utf8'));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
+      if (received > limit) reject(new BodyTooLargeError(limit));
+      else chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (received <= limit) resolve(Buffer.concat(chunks, received).toString('utf8'));
+    });
+    req.once('error', reject);
   });
 }
