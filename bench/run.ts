@@ -44,6 +44,8 @@ const MAX_P99_OVER_P50 = 3;
 type Contender = 'project' | 'baseline';
 
 interface RunResult extends LoadResult {
+  /** Server CPU time per answered request: unlike req/s, it does not depend on how fast the load generator is. */
+  readonly cpuMicrosPerRequest: number;
   readonly peakRssMiB: number;
   readonly sampleBody: string;
 }
@@ -105,6 +107,15 @@ async function waitUntilServing(url: string): Promise<void> {
   }
 }
 
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
+
+/** CPU time (user + system, all threads) the process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
 function peakRssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
@@ -146,14 +157,12 @@ async function measure(
       body: operation.body,
     });
     const sampleBody = await sample.text();
-    const result = await load({
-      url: `${url}/graphql`,
-      body: operation.body,
-      warmup,
-      duration,
-      connections: CONNECTIONS,
-    });
-    return { ...result, peakRssMiB: peakRssMiB(child.pid), sampleBody };
+    const options = { url: `${url}/graphql`, body: operation.body, connections: CONNECTIONS };
+    await load({ ...options, warmup: 0, duration: warmup });
+    const cpuBefore = cpuSeconds(child.pid);
+    const result = await load({ ...options, warmup: 0, duration });
+    const cpuMicrosPerRequest = ((cpuSeconds(child.pid) - cpuBefore) * 1e6) / Math.max(1, result.responses);
+    return { ...result, cpuMicrosPerRequest, peakRssMiB: peakRssMiB(child.pid), sampleBody };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -191,7 +200,7 @@ try {
         const result = await measure(contender, operation, template, workDir);
         runs[operation.name][contender].push(result);
         process.stdout.write(
-          `  round ${round + 1} ${operation.name.padEnd(6)} ${contender.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms\n`,
+          `  round ${round + 1} ${operation.name.padEnd(6)} ${contender.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ${result.cpuMicrosPerRequest.toFixed(0)} µs CPU/req\n`,
         );
         if (result.failures > 0) {
           problems.push(
@@ -219,6 +228,7 @@ const summary = operations.map((operation) => {
     requestsPerSecond: Math.round(median(results.map((r) => r.requestsPerSecond))),
     p50Ms: Number(median(results.map((r) => r.p50Ms)).toFixed(3)),
     p99Ms: Number(median(results.map((r) => r.p99Ms)).toFixed(3)),
+    cpuMicrosPerRequest: Number(median(results.map((r) => r.cpuMicrosPerRequest)).toFixed(1)),
     peakRssMiB: Number(Math.max(...results.map((r) => r.peakRssMiB)).toFixed(1)),
   });
   return {
@@ -234,11 +244,12 @@ const summary = operations.map((operation) => {
 
 const rows = summary.map((s) => {
   const tail = s.project.p99Ms / s.project.p50Ms;
-  return `| ${s.label} | ${s.project.requestsPerSecond} | ${s.baseline.requestsPerSecond} | **${s.ratio.toFixed(2)}** | ≥ ${s.target.toFixed(2)} | ${s.project.p50Ms.toFixed(2)} / ${s.project.p99Ms.toFixed(2)} (${tail.toFixed(1)}×) | ${s.baseline.p50Ms.toFixed(2)} / ${s.baseline.p99Ms.toFixed(2)} | ${s.project.peakRssMiB.toFixed(0)} |`;
+  const cpuRatio = s.baseline.cpuMicrosPerRequest / s.project.cpuMicrosPerRequest;
+  return `| ${s.label} | ${s.project.requestsPerSecond} | ${s.baseline.requestsPerSecond} | **${s.ratio.toFixed(2)}** | ≥ ${s.target.toFixed(2)} | ${s.project.p50Ms.toFixed(2)} / ${s.project.p99Ms.toFixed(2)} (${tail.toFixed(1)}×) | ${s.baseline.p50Ms.toFixed(2)} / ${s.baseline.p99Ms.toFixed(2)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.baseline.cpuMicrosPerRequest.toFixed(0)} (${cpuRatio.toFixed(2)}) | ${s.project.peakRssMiB.toFixed(0)} |`;
 });
 const table = [
-  '| operation | todo-graphql req/s | baseline req/s | ratio | target | p50 / p99 ms (p99÷p50) | baseline p50 / p99 ms | peak RSS MiB |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| operation | todo-graphql req/s | baseline req/s | ratio | target | p50 / p99 ms (p99÷p50) | baseline p50 / p99 ms | CPU µs/req: ours / baseline (ratio) | peak RSS MiB |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
 ].join('\n');
 console.log(`\n${table}\n`);
