@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { preparedQuery } from '../db/prepared-query.js';
 import type { Tables, TodosTable } from '../db/tables.js';
+import { formatDueDate } from './due-date.js';
 import type { TodoRecord } from './todo.js';
 
 export type Executor = Kysely<Tables>;
@@ -14,7 +15,13 @@ const columns = ['id', 'description', 'completed', 'due_date'] as const;
 type TodoRow = Pick<Selectable<TodosTable>, (typeof columns)[number]>;
 
 function toRecord(row: TodoRow): TodoRecord {
-  return { id: row.id, description: row.description, completed: Boolean(row.completed), dueOn: row.due_date };
+  return {
+    id: row.id,
+    description: row.description,
+    completed: Boolean(row.completed),
+    dueOn: row.due_date,
+    dueDate: formatDueDate(row.due_date),
+  };
 }
 
 const PLACEHOLDER_ID = 0;

@@ -4,7 +4,7 @@
  * messages; only unexpected faults become GraphQL errors.
  */
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
-import { formatDueDate, parseDueDate } from './due-date.js';
+import { parseDueDate } from './due-date.js';
 import { todoMessages } from './messages.js';
 import { parseTodoId } from './todo-id.js';
 import { deleteTodo, findTodo, insertTodo, listTodos, markTodoDone, setTodoDueDate } from './todos.repository.js';
@@ -52,10 +52,5 @@ export const todoResolvers: Resolvers = {
       const deleted = id !== null && (await deleteTodo(db, id));
       return deleted ? { success: true, errors: null } : { success: false, errors: [todoMessages.notFound(todoId)] };
     },
-  },
-
-  Todo: {
-    id: (todo) => String(todo.id),
-    dueDate: (todo) => formatDueDate(todo.dueOn),
   },
 };
