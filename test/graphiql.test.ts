@@ -11,21 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sqliteTarget, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { tutorial } from './helpers/tutorial.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/graphiql.png';
-
-const fetchAllTodos = `query fetchAllTodos {
-  todos {
-    success
-    errors
-    todos {
-      description
-      completed
-      id
-    }
-  }
-}`;
 
 function chromiumSkipReason(): string | undefined {
   if (existsSync(CHROMIUM)) return undefined;
@@ -82,7 +71,7 @@ describe('GraphiQL in a browser', { skip, timeout: 60_000 }, () => {
     // GraphiQL 4's editors are CodeMirror 5 instances, reachable from their element. A string, since the
     // tests are compiled without the DOM library.
     await page.evaluate(
-      `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(fetchAllTodos)})`,
+      `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(tutorial.fetchAllTodos)})`,
     );
     await page.locator('.graphiql-execute-button').click();
 

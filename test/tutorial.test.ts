@@ -6,57 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-
-const tutorial = {
-  fetchAllTodos: `query fetchAllTodos {
-  todos {
-    success
-    errors
-    todos {
-      description
-      completed
-      id
-    }
-  }
-}`,
-  fetchTodo: `query fetchTodo {
-  todo(todoId: "1") {
-    success
-    errors
-    todo { id completed description dueDate }
-  }
-}`,
-  newTodo: `mutation newTodo {
-  createTodo(description:"Go to the dentist", dueDate:"24-10-2020") {
-    success
-    errors
-    todo {
-      id
-      completed
-      description
-    }
-  }
-}`,
-  markDone: `mutation markDone {
-  markDone(todoId: "1") {
-    success
-    errors
-    todo { id completed description dueDate }
-  }
-}`,
-  deleteTodo: `mutation {
-  deleteTodo(todoId: "1") {
-    success
-    errors
-  }
-}`,
-  updateDueDate: `mutation updateDueDate {
-  updateDueDate(todoId: "2", newDate: "25-10-2020") {
-    success
-    errors
-  }
-}`,
-};
+import { tutorial } from './helpers/tutorial.js';
 
 for (const target of databaseTargets) {
   describe(`tutorial operations on ${target.name}`, { skip: target.skip }, () => {
