@@ -106,6 +106,11 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
     });
 
     route(req, res, state).catch((error: unknown) => {
+      // The client went away mid-request: nobody to answer, and not a server fault.
+      if (req.destroyed && !res.headersSent) {
+        res.destroy();
+        return;
+      }
       if (error instanceof BodyTooLargeError) {
         sendError(res, state, 413, error.message, { connection: 'close' });
         return;

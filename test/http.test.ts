@@ -4,6 +4,8 @@
  * never a 5xx, on both databases.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serverAudits } from 'graphql-http';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
@@ -146,6 +148,25 @@ for (const target of databaseTargets) {
 
       const ok = await server.data<{ todos: { success: boolean } }>('{ todos { success } }');
       assert.equal(ok.todos.success, true);
+    });
+
+    it('shrugs off a client that disconnects halfway through its body', async () => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nX-Request-Id: gone-away\r\n\r\n{"query":',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const lines = server.logLines.filter((line) => line.reqId === 'gone-away');
+      assert.deepEqual(
+        lines.map((line) => [line.msg, line.aborted]),
+        [['request', true]],
+      );
+      assert.equal((await request(`${server.url}/healthz`)).status, 200);
     });
 
     it('answers a syntax error with the position and a message', async () => {
