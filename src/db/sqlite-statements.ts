@@ -15,6 +15,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { Kysely, QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
+import { LruMap } from '../lru-map.js';
 
 /** Distinct SQL texts kept prepared; the application's queries are far fewer. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -54,7 +55,7 @@ export interface SqliteStatements extends SqliteDatabase {
 }
 
 export function sqliteForKysely(database: SQLite.Database): SqliteStatements {
-  const statements = new Map<string, Statement>();
+  const statements = new LruMap<string, Statement>(STATEMENT_CACHE_SIZE);
   return {
     close: () => database.close(),
     execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined {
@@ -66,16 +67,10 @@ export function sqliteForKysely(database: SQLite.Database): SqliteStatements {
     },
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);
-      if (statement) {
-        statements.delete(sqlText);
-      } else {
+      if (!statement) {
         statement = new Statement(database.prepare(sqlText));
-        if (statements.size >= STATEMENT_CACHE_SIZE) {
-          const oldest = statements.keys().next().value;
-          if (oldest !== undefined) statements.delete(oldest);
-        }
+        statements.set(sqlText, statement);
       }
-      statements.set(sqlText, statement);
       return statement;
     },
   };

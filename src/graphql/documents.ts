@@ -17,6 +17,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LruMap } from '../lru-map.js';
 
 export type Preparation =
   { readonly document: DocumentNode; readonly errors?: undefined } | { readonly errors: readonly GraphQLError[] };
@@ -31,24 +32,18 @@ export interface DocumentCacheOptions {
 
 export class DocumentCache {
   readonly #schema: GraphQLSchema;
-  readonly #maxEntries: number;
-  readonly #documents = new Map<string, DocumentNode>();
+  readonly #documents: LruMap<string, DocumentNode>;
   readonly #compilations = new WeakMap<DocumentNode, Map<string, Compilation>>();
 
   constructor(schema: GraphQLSchema, options: DocumentCacheOptions = {}) {
     this.#schema = schema;
-    this.#maxEntries = options.maxEntries ?? 1000;
+    this.#documents = new LruMap(options.maxEntries ?? 1000);
   }
 
   /** The parsed, validated document for `query`, or the errors that make it unusable. */
   prepare(query: string): Preparation {
     const cached = this.#documents.get(query);
-    if (cached) {
-      // Re-insert so that Map order is least recently used first.
-      this.#documents.delete(query);
-      this.#documents.set(query, cached);
-      return { document: cached };
-    }
+    if (cached) return { document: cached };
 
     let document: DocumentNode;
     try {
@@ -63,10 +58,6 @@ export class DocumentCache {
     if (errors.length > 0) return { errors };
 
     this.#documents.set(query, document);
-    if (this.#documents.size > this.#maxEntries) {
-      const oldest = this.#documents.keys().next().value;
-      if (oldest !== undefined) this.#documents.delete(oldest);
-    }
     return { document };
   }
 
@@ -97,7 +88,9 @@ export class DocumentCache {
     let compilation = perOperation.get(key);
     if (compilation === undefined) {
       // customJSONSerializer: a serializer generated for this operation's result
-      // shape (fast-json-stringify), several times faster than JSON.stringify.
+      // shape (fast-json-stringify). Measured here it is no faster than plain
+      // JSON.stringify; what it replaces is graphql-http's JSON.stringify with a
+      // replacer function, which is.
       const compiled = compileQuery(this.#schema, document, operationName, { customJSONSerializer: true });
       compilation = isCompiledQuery(compiled) ? compiled : null;
       perOperation.set(key, compilation);
