@@ -1,19 +1,37 @@
 /**
- * One load-generator run (autocannon), meant to be pinned to its own core:
- * a discarded warm-up, then the measured window. Prints one JSON line.
+ * The load generator (autocannon), meant to be pinned to its own core. For one
+ * operation it warms up every target, then alternates short measured windows
+ * between them, so that a slow spell of a shared machine falls on both
+ * contenders instead of deciding the comparison. Prints one JSON object with
+ * each target's figures over all its windows.
+ *
+ * It reads each server's CPU time from /proc around every window: server CPU per
+ * answered request, unlike req/s, does not depend on how fast this process is.
  * Latencies are kept at microsecond resolution (autocannon's own histogram
  * rounds to whole milliseconds, too coarse for sub-millisecond answers).
  *
- * Usage: node --import tsx bench/load.ts '{"url":…,"body":…,"warmup":3,"duration":10,"connections":10}'
+ * Usage: node --import tsx bench/load.ts '<LoadPlan as JSON>'
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
-export interface LoadOptions {
+export interface LoadTarget {
+  readonly name: string;
   readonly url: string;
+  /** The server's process id, for its CPU time. */
+  readonly pid: number;
+}
+
+export interface LoadPlan {
+  readonly targets: readonly LoadTarget[];
   readonly body: string;
-  readonly warmup: number;
-  readonly duration: number;
   readonly connections: number;
+  readonly warmupSeconds: number;
+  /** Measured windows per target. */
+  readonly windows: number;
+  readonly windowSeconds: number;
+  /** Clock ticks per second of /proc/<pid>/stat times (getconf CLK_TCK). */
+  readonly clockTicksPerSecond: number;
 }
 
 export interface LoadResult {
@@ -21,43 +39,63 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly responses: number;
+  readonly cpuMicrosPerRequest: number;
   /** Responses that were not 200 with `"success":true` in the body, plus socket errors and timeouts. */
   readonly failures: number;
   readonly firstFailure?: string;
 }
 
-async function run(options: LoadOptions, seconds: number, latencies?: number[]) {
-  let failures = 0;
-  let firstFailure: string | undefined;
+interface Tally {
+  responses: number;
+  seconds: number;
+  cpuSeconds: number;
+  failures: number;
+  firstFailure?: string;
+  readonly latencies: number[];
+}
+
+/** CPU time (user + system, all threads) the process has used so far. */
+function cpuSeconds(pid: number, ticksPerSecond: number): number {
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+async function window(plan: LoadPlan, target: LoadTarget, seconds: number, tally?: Tally): Promise<void> {
+  const cpuBefore = tally ? cpuSeconds(target.pid, plan.clockTicksPerSecond) : 0;
   const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
+    url: target.url,
+    connections: plan.connections,
     pipelining: 1,
     duration: seconds,
     requests: [
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: options.body,
+        body: plan.body,
         onResponse(status: number, body: string) {
-          if (status !== 200 || !body.includes('"success":true')) {
-            failures++;
-            firstFailure ??= `${status} ${body.slice(0, 300)}`;
+          if (tally && (status !== 200 || !body.includes('"success":true'))) {
+            tally.failures++;
+            tally.firstFailure ??= `${status} ${body.slice(0, 300)}`;
           }
         },
       },
     ],
   });
-  if (latencies) {
+  if (tally) {
     (instance as unknown as autocannon.Instance).on(
       'response',
       (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-        latencies.push(responseTime);
+        tally.latencies.push(responseTime);
       },
     );
   }
   const result = await instance;
-  return { result, failures: failures + result.errors + result.timeouts, firstFailure };
+  if (!tally) return;
+  tally.cpuSeconds += cpuSeconds(target.pid, plan.clockTicksPerSecond) - cpuBefore;
+  tally.responses += result.requests.total;
+  tally.seconds += result.duration;
+  tally.failures += result.errors + result.timeouts;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -65,17 +103,28 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
-if (options.warmup > 0) await run(options, options.warmup);
-const latencies: number[] = [];
-const { result, failures, firstFailure } = await run(options, options.duration, latencies);
-const sorted = Float64Array.from(latencies).sort();
-const output: LoadResult = {
-  requestsPerSecond: result.requests.total / result.duration,
-  p50Ms: percentile(sorted, 50),
-  p99Ms: percentile(sorted, 99),
-  responses: result.requests.total,
-  failures,
-  ...(firstFailure ? { firstFailure } : {}),
-};
-console.log(JSON.stringify(output));
+const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
+const tallies = new Map<string, Tally>(
+  plan.targets.map((target) => [target.name, { responses: 0, seconds: 0, cpuSeconds: 0, failures: 0, latencies: [] }]),
+);
+for (const target of plan.targets) await window(plan, target, plan.warmupSeconds);
+for (let i = 0; i < plan.windows; i++) {
+  // Who goes first alternates too, so neither always follows the other's garbage.
+  const order = i % 2 === 0 ? plan.targets : [...plan.targets].reverse();
+  for (const target of order) await window(plan, target, plan.windowSeconds, tallies.get(target.name));
+}
+
+const results: Record<string, LoadResult> = {};
+for (const [name, tally] of tallies) {
+  const sorted = Float64Array.from(tally.latencies).sort();
+  results[name] = {
+    requestsPerSecond: tally.responses / Math.max(tally.seconds, 1e-9),
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    responses: tally.responses,
+    cpuMicrosPerRequest: (tally.cpuSeconds * 1e6) / Math.max(1, tally.responses),
+    failures: tally.failures,
+    ...(tally.firstFailure ? { firstFailure: tally.firstFailure } : {}),
+  };
+}
+console.log(JSON.stringify(results));

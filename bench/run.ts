@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: the workload of ../shared/WORKLOAD.md against todo-graphql
- * and against the raw baseline (bench/baseline-server.ts) in the same run,
- * alternating the two over several rounds. Each run gets a fresh copy of the
- * 100-todo database; the server is pinned to core 0 and autocannon to core 1.
- * Figures are medians; ratios are project / baseline within each round.
+ * and against the raw baseline (bench/baseline-server.ts) in the same run.
+ * Each round starts both servers afresh, each on its own copy of the 100-todo
+ * database, both pinned to core 0 with autocannon on core 1; after a warm-up
+ * the two take turns under load in short windows (bench/load.ts). Figures are
+ * medians over the rounds; ratios are project / baseline within each round.
  *
- *   npm run bench                 3 rounds, 3 s warm-up + 10 s measured per run
- *   npm run bench -- --smoke      1 round of 1 s + 2 s: proves the harness works (CI)
- *   npm run bench -- --rounds 5
+ *   npm run bench                 3 rounds; per server 3 s warm-up + 6 windows of 2 s
+ *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
+ *   npm run bench -- --rounds 5 --windows 10
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import type { LoadOptions, LoadResult } from './load.js';
+import type { LoadPlan, LoadResult } from './load.js';
 import { operations, seedTodos, type Operation } from './workload.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -26,13 +27,15 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     warmup: { type: 'string' },
-    duration: { type: 'string' },
+    windows: { type: 'string' },
+    window: { type: 'string' },
   },
 });
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const warmup = Number(args.warmup ?? (smoke ? 1 : 3));
-const duration = Number(args.duration ?? (smoke ? 2 : 10));
+const windows = Number(args.windows ?? (smoke ? 2 : 6));
+const windowSeconds = Number(args.window ?? (smoke ? 1 : 2));
 const CONNECTIONS = 10;
 const SQLITE_SYNCHRONOUS = 'NORMAL';
 
@@ -42,10 +45,9 @@ const MAX_RSS_MIB = 120;
 const MAX_P99_OVER_P50 = 3;
 
 type Contender = 'project' | 'baseline';
+const contenders: readonly Contender[] = ['project', 'baseline'];
 
 interface RunResult extends LoadResult {
-  /** Server CPU time per answered request: unlike req/s, it does not depend on how fast the load generator is. */
-  readonly cpuMicrosPerRequest: number;
   readonly peakRssMiB: number;
   readonly sampleBody: string;
 }
@@ -109,63 +111,91 @@ async function waitUntilServing(url: string): Promise<void> {
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
-/** CPU time (user + system, all threads) the process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
-
 function peakRssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kib / 1024;
 }
 
-async function load(options: LoadOptions): Promise<LoadResult> {
+async function load(plan: LoadPlan): Promise<Record<Contender, LoadResult>> {
   const [program = '', ...rest] = pinned(1, [
     process.execPath,
     '--import',
     'tsx',
     path.join(root, 'bench/load.ts'),
-    JSON.stringify(options),
+    JSON.stringify(plan),
   ]);
   const child = spawn(program, rest, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return JSON.parse(output) as LoadResult;
+  return JSON.parse(output) as Record<Contender, LoadResult>;
 }
 
-async function measure(
-  contender: Contender,
-  operation: Operation,
-  template: string,
-  workDir: string,
-): Promise<RunResult> {
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+async function start(contender: Contender, operation: Operation, template: string, workDir: string): Promise<Started> {
   const dbFile = path.join(workDir, `${contender}-${operation.name}-${Date.now()}.db`);
   copyFileSync(template, dbFile);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = startContender(contender, dbFile, port);
+  await waitUntilServing(url);
+  return { child, url };
+}
+
+async function stop({ child }: Started): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+/**
+ * One round of one operation: both servers start on core 0 (each with its own
+ * copy of the database) and take turns under load, window by window.
+ */
+async function measure(operation: Operation, template: string, workDir: string): Promise<Record<Contender, RunResult>> {
+  const servers: Partial<Record<Contender, Started>> = {};
   try {
-    await waitUntilServing(url);
-    const sample = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: operation.body,
+    for (const contender of contenders) servers[contender] = await start(contender, operation, template, workDir);
+    const sampleBodies: Partial<Record<Contender, string>> = {};
+    const targets = contenders.map((contender) => {
+      const server = servers[contender];
+      if (!server?.child.pid) throw new Error(`${contender} did not start`);
+      return { name: contender, url: `${server.url}/graphql`, pid: server.child.pid };
     });
-    const sampleBody = await sample.text();
-    const options = { url: `${url}/graphql`, body: operation.body, connections: CONNECTIONS };
-    await load({ ...options, warmup: 0, duration: warmup });
-    const cpuBefore = cpuSeconds(child.pid);
-    const result = await load({ ...options, warmup: 0, duration });
-    const cpuMicrosPerRequest = ((cpuSeconds(child.pid) - cpuBefore) * 1e6) / Math.max(1, result.responses);
-    return { ...result, cpuMicrosPerRequest, peakRssMiB: peakRssMiB(child.pid), sampleBody };
+    for (const target of targets) {
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: operation.body,
+      });
+      sampleBodies[target.name] = await response.text();
+    }
+    const results = await load({
+      targets,
+      body: operation.body,
+      connections: CONNECTIONS,
+      warmupSeconds: warmup,
+      windows,
+      windowSeconds,
+      clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
+    });
+    const result = (contender: Contender): RunResult => {
+      const server = servers[contender];
+      return {
+        ...results[contender],
+        peakRssMiB: peakRssMiB(server?.child.pid),
+        sampleBody: sampleBodies[contender] ?? '',
+      };
+    };
+    return { project: result('project'), baseline: result('baseline') };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await Promise.all(Object.values(servers).map(stop));
   }
 }
 
@@ -180,7 +210,7 @@ const template = path.join(workDir, 'template.db');
 await seedTemplate(template);
 
 console.log(
-  `todo-graphql benchmark: ${rounds} round(s), ${warmup} s warm-up + ${duration} s measured, ${CONNECTIONS} connections, ` +
+  `todo-graphql benchmark: ${rounds} round(s), ${warmup} s warm-up + ${windows} alternating windows of ${windowSeconds} s per server, ${CONNECTIONS} connections, ` +
     `SQLite WAL synchronous=${SQLITE_SYNCHRONOUS}, ${hasTaskset ? 'server on core 0, load on core 1' : 'taskset unavailable: not pinned'}`,
 );
 
@@ -194,10 +224,9 @@ const problems: string[] = [];
 try {
   for (let round = 0; round < rounds; round++) {
     for (const operation of operations) {
-      // Alternate who goes first, so neither always runs on a warmer machine.
-      const order: Contender[] = round % 2 === 0 ? ['project', 'baseline'] : ['baseline', 'project'];
-      for (const contender of order) {
-        const result = await measure(contender, operation, template, workDir);
+      const results = await measure(operation, template, workDir);
+      for (const contender of contenders) {
+        const result = results[contender];
         runs[operation.name][contender].push(result);
         process.stdout.write(
           `  round ${round + 1} ${operation.name.padEnd(6)} ${contender.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ${result.cpuMicrosPerRequest.toFixed(0)} µs CPU/req\n`,
@@ -277,7 +306,8 @@ writeFileSync(
       settings: {
         rounds,
         warmupSeconds: warmup,
-        durationSeconds: duration,
+        windows,
+        windowSeconds,
         connections: CONNECTIONS,
         sqliteSynchronous: SQLITE_SYNCHRONOUS,
         nodeEnv: 'production',
