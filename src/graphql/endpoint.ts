@@ -1,16 +1,20 @@
 /**
- * The GraphQL-over-HTTP endpoint: graphql-http's reference handler, fed with
- * cached documents and compiled executors instead of parsing per request.
+ * The GraphQL-over-HTTP endpoint. The everyday request (a plain JSON POST, see
+ * plain-post.ts) runs straight through Operations; every other request goes
+ * through graphql-http's reference handler, fed with the same cached documents
+ * and compiled executors.
  */
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, getOperationAST, type GraphQLSchema } from 'graphql';
+import { OperationTypeNode, getOperationAST, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { createHandler, type Response as HandlerResponse } from 'graphql-http';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import { DocumentCache } from './documents.js';
-import { formatRequestError, maskExecutionErrors } from './errors.js';
+import { formatRequestError } from './errors.js';
+import { Operations, negotiateMediaType, type PreparedOperation } from './operations.js';
+import { readPlainPost } from './plain-post.js';
 
 export interface GraphQLEndpointOptions {
   readonly schema: GraphQLSchema;
@@ -28,7 +32,7 @@ export interface GraphQLRequest {
 export type GraphQLEndpoint = (request: GraphQLRequest) => Promise<HandlerResponse>;
 
 export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpointOptions): GraphQLEndpoint {
-  const documents = new DocumentCache(schema);
+  const operations = new Operations({ schema, db, documents: new DocumentCache(schema), maskErrors });
 
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
     schema,
@@ -39,57 +43,29 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
       }
       return undefined;
     },
-    onSubscribe(req, params) {
-      const preparation = documents.prepare(params.query);
-      if (preparation.errors) return [...preparation.errors];
-      const { document } = preparation;
-      const operationName = params.operationName ?? undefined;
-      const operation = getOperationAST(document, operationName);
-      if (!operation) {
-        return [
-          new GraphQLError(
-            operationName === undefined
-              ? 'The document holds several operations: name the one to run in "operationName".'
-              : `The document has no operation named "${operationName}".`,
-          ),
-        ];
-      }
-      req.context.operationName = operation.name?.value;
-      const state = req.context;
-      const contextValue: GraphQLContext = {
-        db,
-        requestId: state.requestId,
-        get log() {
-          return state.log;
-        },
-      };
-      return { schema, document, operationName, variableValues: params.variables, contextValue };
+    onSubscribe: (req, params) => {
+      const prepared = operations.prepare(params, req.context);
+      return isErrorList(prepared) ? [...prepared] : prepared;
     },
-    execute: (args) => documents.execute(args),
+    execute: (args) => operations.execute(args),
     onOperation(req, args, result) {
       if (Symbol.asyncIterator in result) return undefined;
-      // No `data` means the operation never started (e.g. variables failed to coerce): a request error.
-      const requestError = !('data' in result);
-      const final = result.errors
-        ? maskExecutionErrors(result, { mask: maskErrors, log: req.context.log, requestId: req.context.requestId })
-        : result;
-      // Serialized here rather than by graphql-http, which would use JSON.stringify with a replacer function.
-      const mediaType = negotiateMediaType(req.raw.headers.accept);
-      return [
-        documents.serialize(args, final),
-        {
-          // The GraphQL-over-HTTP spec: a graphql-response+json answer without `data` is a 4xx.
-          status: requestError && mediaType === GRAPHQL_RESPONSE ? 400 : 200,
-          statusText: requestError && mediaType === GRAPHQL_RESPONSE ? 'Bad Request' : 'OK',
-          headers: { 'content-type': `${mediaType}; charset=utf-8` },
-        },
-      ];
+      return operations.respond(args, result, req.context, negotiateMediaType(req.raw.headers.accept));
     },
     formatError: formatRequestError,
   });
 
-  return ({ raw, body, state }) =>
-    handle({
+  return async ({ raw, body, state }) => {
+    const plain = readPlainPost(raw.method, raw.headers, body);
+    if (plain) {
+      const prepared = operations.prepare(plain.params, state);
+      // Invalid documents and missing operations take the handler's way, which words them.
+      if (!isErrorList(prepared) && isQueryOrMutation(prepared)) {
+        const result = await operations.execute(prepared);
+        return operations.respond(prepared, result, state, plain.mediaType);
+      }
+    }
+    return handle({
       method: raw.method ?? 'GET',
       url: raw.url ?? '/',
       headers: raw.headers,
@@ -97,23 +73,14 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
       raw,
       context: state,
     });
+  };
 }
 
-const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value is readonly GraphQLError[] =>
+  Array.isArray(value);
 
-/**
- * The media type graphql-http chose for this request's Accept header (it has
- * already refused the request with 406 when there is none): the first entry
- * that is graphql-response+json, or else JSON.
- */
-function negotiateMediaType(accept: string | undefined): string {
-  const lowered = accept?.toLowerCase();
-  if (lowered === undefined || !lowered.includes(GRAPHQL_RESPONSE)) return 'application/json';
-  for (const entry of lowered.split(',')) {
-    const [mediaType = '', ...params] = entry.replace(/\s/g, '').split(';');
-    const charset = params.find((param) => param.startsWith('charset=')) ?? 'charset=utf-8';
-    if (mediaType === GRAPHQL_RESPONSE && charset === 'charset=utf-8') return GRAPHQL_RESPONSE;
-    if (['application/json', 'application/*', '*/*'].includes(mediaType)) return 'application/json';
-  }
-  return 'application/json';
+/** Subscriptions need a streaming transport: graphql-http refuses them over plain HTTP, in its words. */
+function isQueryOrMutation(args: ExecutionArgs): boolean {
+  const operation = getOperationAST(args.document, args.operationName)?.operation;
+  return operation === OperationTypeNode.QUERY || operation === OperationTypeNode.MUTATION;
 }

@@ -1,0 +1,107 @@
+/**
+ * What happens to one GraphQL operation once its request parameters are known,
+ * whichever way the request arrived (see endpoint.ts): find the cached document
+ * and its operation, build the context, run it, mask errors, and turn the result
+ * into the response body and status.
+ */
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/tables.js';
+import type { RequestState } from '../http/request-state.js';
+import type { GraphQLContext } from './context.js';
+import type { DocumentCache } from './documents.js';
+import { maskExecutionErrors } from './errors.js';
+
+export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+export type ResponseMediaType = typeof GRAPHQL_RESPONSE | 'application/json';
+
+export interface OperationsOptions {
+  readonly schema: GraphQLSchema;
+  readonly db: Kysely<Tables>;
+  readonly documents: DocumentCache;
+  readonly maskErrors: boolean;
+}
+
+/** Execution arguments with this server's context. */
+export type PreparedOperation = ExecutionArgs & OperationArgs<GraphQLContext>;
+
+export class Operations {
+  constructor(private readonly options: OperationsOptions) {}
+
+  /** The arguments to execute `params` with, or the errors that stop it before it runs. */
+  prepare(params: RequestParams, state: RequestState): PreparedOperation | readonly GraphQLError[] {
+    const { schema, db, documents } = this.options;
+    const preparation = documents.prepare(params.query);
+    if (preparation.errors) return preparation.errors;
+    const { document } = preparation;
+    const operationName = params.operationName ?? undefined;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) {
+      return [
+        new GraphQLError(
+          operationName === undefined
+            ? 'The document holds several operations: name the one to run in "operationName".'
+            : `The document has no operation named "${operationName}".`,
+        ),
+      ];
+    }
+    state.operationName = operation.name?.value;
+    const contextValue: GraphQLContext = {
+      db,
+      requestId: state.requestId,
+      get log() {
+        return state.log;
+      },
+    };
+    return { schema, document, operationName, variableValues: params.variables, contextValue };
+  }
+
+  execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
+    return this.options.documents.execute(args);
+  }
+
+  /** The response to a finished operation, in the media type the client accepts. */
+  respond(
+    args: ExecutionArgs,
+    result: ExecutionResult,
+    state: RequestState,
+    mediaType: ResponseMediaType,
+  ): HandlerResponse {
+    // No `data` means the operation never started (e.g. variables failed to coerce): a request error.
+    const requestError = !('data' in result);
+    const final = result.errors
+      ? maskExecutionErrors(result, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId })
+      : result;
+    // The GraphQL-over-HTTP spec: a graphql-response+json answer without `data` is a 4xx.
+    const badRequest = requestError && mediaType === GRAPHQL_RESPONSE;
+    return [
+      this.options.documents.serialize(args, final),
+      {
+        status: badRequest ? 400 : 200,
+        statusText: badRequest ? 'Bad Request' : 'OK',
+        headers: { 'content-type': mediaType === GRAPHQL_RESPONSE ? GRAPHQL_RESPONSE_UTF8 : JSON_UTF8 },
+      },
+    ];
+  }
+}
+
+const GRAPHQL_RESPONSE_UTF8 = `${GRAPHQL_RESPONSE}; charset=utf-8`;
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+/**
+ * The media type graphql-http chose for this request's Accept header (it has
+ * already refused the request with 406 when there is none): the first entry
+ * that is graphql-response+json, or else JSON.
+ */
+export function negotiateMediaType(accept: string | undefined): ResponseMediaType {
+  const lowered = accept?.toLowerCase();
+  if (lowered === undefined || !lowered.includes(GRAPHQL_RESPONSE)) return 'application/json';
+  for (const entry of lowered.split(',')) {
+    const [mediaType = '', ...params] = entry.replace(/\s/g, '').split(';');
+    const charset = params.find((param) => param.startsWith('charset=')) ?? 'charset=utf-8';
+    if (mediaType === GRAPHQL_RESPONSE && charset === 'charset=utf-8') return GRAPHQL_RESPONSE;
+    if (['application/json', 'application/*', '*/*'].includes(mediaType)) return 'application/json';
+  }
+  return 'application/json';
+}
