@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
+import { readPlainPost } from '../src/graphql/plain-post.js';
 import { LruMap } from '../src/lru-map.js';
 import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
 import { parseTodoId } from '../src/todos/todo-id.js';
@@ -122,5 +123,56 @@ describe('LRU map', () => {
     map.set('d', 4);
     assert.equal(map.get('c'), undefined);
     assert.equal(map.get('a'), 10);
+  });
+});
+
+describe('plain JSON POST recognition', () => {
+  const json = { 'content-type': 'application/json' };
+  const body = JSON.stringify({ query: '{ todos { success } }' });
+
+  it('takes a POST of a JSON object with a string query, and picks the media type graphql-http would', () => {
+    assert.deepEqual(readPlainPost('POST', json, body)?.mediaType, 'application/json');
+    assert.deepEqual(
+      readPlainPost('POST', { ...json, accept: 'application/graphql-response+json, application/json' }, body)
+        ?.mediaType,
+      'application/graphql-response+json',
+    );
+    const full = readPlainPost(
+      'POST',
+      { 'content-type': 'application/json; charset=utf-8' },
+      JSON.stringify({
+        query: 'query A { todos { success } }',
+        operationName: 'A',
+        variables: { a: 1 },
+        extensions: {},
+      }),
+    );
+    assert.deepEqual(full?.params, {
+      query: 'query A { todos { success } }',
+      operationName: 'A',
+      variables: { a: 1 },
+      extensions: {},
+    });
+  });
+
+  it('leaves everything else to graphql-http', () => {
+    const others: [string, Record<string, string>, string | null][] = [
+      ['GET', json, null],
+      ['POST', { 'content-type': 'text/plain' }, body],
+      ['POST', { 'content-type': 'application/json; charset=latin1' }, body],
+      ['POST', { ...json, accept: 'text/html' }, body],
+      ['POST', { ...json, accept: 'application/json;q=0.9, */*;q=0.1' }, body],
+      ['POST', json, '{"query": '],
+      ['POST', json, '[{"query": "{ todos { success } }"}]'],
+      ['POST', json, 'null'],
+      ['POST', json, '{"query": 42}'],
+      ['POST', json, '{"query": "{ a }", "variables": [1]}'],
+      ['POST', json, '{"query": "{ a }", "variables": "{}"}'],
+      ['POST', json, '{"query": "{ a }", "operationName": 7}'],
+      ['POST', json, '{"query": "{ a }", "extensions": 1}'],
+    ];
+    for (const [method, headers, text] of others) {
+      assert.equal(readPlainPost(method, headers, text), undefined, `${method} ${JSON.stringify(headers)} ${text}`);
+    }
   });
 });
