@@ -25,10 +25,12 @@ db.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
 
 // The statements the project's repository sends, character for character.
 const columns = 'select "id", "description", "completed", "due_date" from "todos"';
-const listTodos = db.prepare<[], Row>(`${columns} order by "id"`);
-const findTodo = db.prepare<[number], Row>(`${columns} where "id" = ?`);
-const insertTodo = db.prepare<[string, string], Row>(
-  'insert into "todos" ("description", "due_date") values (?, ?) returning "id", "description", "completed", "due_date"',
+// Anonymous callers read and write the anonymous space, owner 0.
+const ANONYMOUS_OWNER = 0;
+const listTodos = db.prepare<[number], Row>(`${columns} where "owner_id" = ? order by "id"`);
+const findTodo = db.prepare<[number, number], Row>(`${columns} where "id" = ? and "owner_id" = ?`);
+const insertTodo = db.prepare<[string, string, number], Row>(
+  'insert into "todos" ("description", "due_date", "owner_id") values (?, ?, ?) returning "id", "description", "completed", "due_date"',
 );
 
 const dueDate = (iso: string) => `${iso.slice(8, 10)}-${iso.slice(5, 7)}-${iso.slice(0, 4)}`;
@@ -43,7 +45,7 @@ const handlers = new Map<string, () => unknown>([
         todos: {
           success: true,
           errors: null,
-          todos: listTodos.all().map((row) => ({
+          todos: listTodos.all(ANONYMOUS_OWNER).map((row) => ({
             id: String(row.id),
             description: row.description,
             completed: Boolean(row.completed),
@@ -56,7 +58,7 @@ const handlers = new Map<string, () => unknown>([
   [
     queryOf(one?.body),
     () => {
-      const row = findTodo.get(42);
+      const row = findTodo.get(42, ANONYMOUS_OWNER);
       return {
         data: {
           todo: row
@@ -78,7 +80,7 @@ const handlers = new Map<string, () => unknown>([
   [
     queryOf(create?.body),
     () => {
-      const row = insertTodo.get('Go to the dentist', '2027-10-24');
+      const row = insertTodo.get('Go to the dentist', '2027-10-24', ANONYMOUS_OWNER);
       if (!row) throw new Error('insert returned nothing');
       return {
         data: {

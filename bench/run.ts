@@ -11,6 +11,7 @@
  *   npm run bench -- --rounds 5 --windows 10
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -92,6 +93,8 @@ function startContender(contender: Contender, dbFile: string, port: number): Chi
       DATABASE_URL: `sqlite://${dbFile}`,
       DATABASE_FILE: dbFile,
       SQLITE_SYNCHRONOUS,
+      // Production requires a signing secret; the workload itself is anonymous.
+      AUTH_SECRET: randomBytes(32).toString('base64url'),
     },
   });
 }

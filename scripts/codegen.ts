@@ -26,6 +26,8 @@ const output = await codegen({
     contextType: './context.js#GraphQLContext',
     mappers: {
       Todo: '../todos/todo.js#TodoRecord',
+      User: '../accounts/accounts.repository.js#UserRecord',
+      LoginPayload: '../accounts/account-rules.js#LoginResult',
     },
     // Resolvers may return a value or a promise of it, nothing looser.
     resolverTypeWrapperSignature: 'Promise<T> | T',

@@ -5,6 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { AccountRules } from './accounts/account-rules.js';
+import { Sessions } from './accounts/sessions.js';
+import { SessionTokens } from './accounts/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createGraphQLEndpoint } from './graphql/endpoint.js';
@@ -17,6 +20,8 @@ export interface AppDependencies {
   readonly config: Config;
   readonly database: Database;
   readonly logger: Logger;
+  /** Signs session tokens: config.authSecret, or the one kept in the database (see resolveAuthSecret). */
+  readonly authSecret: string;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -28,9 +33,21 @@ const READY_TIMEOUT_MS = 2000;
 /** Headers on every response. */
 const BASE_HEADERS: OutgoingHttpHeaders = { 'x-content-type-options': 'nosniff' };
 
-export function createApp({ config, database, logger }: AppDependencies): http.Server {
+export function createApp({ config, database, logger, authSecret }: AppDependencies): http.Server {
   const schema = buildExecutableSchema();
-  const graphql = createGraphQLEndpoint({ schema, db: database.db, maskErrors: config.maskErrors });
+  const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
+  const graphql = createGraphQLEndpoint({
+    schema,
+    db: database.db,
+    maskErrors: config.maskErrors,
+    sessions,
+    accounts: new AccountRules(sessions, {
+      maxFailures: config.loginMaxFailures,
+      windowSeconds: config.loginWindowSeconds,
+    }),
+    allowAnonymous: config.allowAnonymous,
+  });
+  const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
@@ -85,7 +102,9 @@ export function createApp({ config, database, logger }: AppDependencies): http.S
     const started = performance.now();
     const inbound = req.headers['x-request-id'];
     const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
-    const state = new RequestState(requestId, logger);
+    // Behind a TLS-terminating proxy the request arrives as plain HTTP; the proxy says so.
+    const secure = production || req.headers['x-forwarded-proto'] === 'https';
+    const state = new RequestState(requestId, logger, secure);
 
     res.once('close', () => {
       // The path only: query strings may carry GraphQL variables.
@@ -137,6 +156,7 @@ function send(
     ...BASE_HEADERS,
     'x-request-id': state.requestId,
     ...headers,
+    ...(state.setCookies ? { 'set-cookie': state.setCookies } : {}),
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);

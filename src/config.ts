@@ -31,7 +31,21 @@ export interface Config {
   readonly graphiql: boolean;
   /** Replace unexpected error messages with a generic one in responses. */
   readonly maskErrors: boolean;
+  /** Answer the tutorial's operations without login, on the shared anonymous space. */
+  readonly allowAnonymous: boolean;
+  /**
+   * Secret that signs session tokens (HS256), at least 32 characters. Required in
+   * production; elsewhere, when unset, one is generated once and kept in the database.
+   */
+  readonly authSecret: string | undefined;
+  /** How long a session (its cookie and its token) lasts after login. */
+  readonly sessionTtlSeconds: number;
+  /** Failed logins for one username within the window after which logins are refused. */
+  readonly loginMaxFailures: number;
+  readonly loginWindowSeconds: number;
 }
+
+export const MIN_AUTH_SECRET_LENGTH = 32;
 
 export const DEFAULT_SQLITE_FILE = './data/todo.db';
 
@@ -136,7 +150,21 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     graphiql: read.boolean('GRAPHIQL', !production),
     maskErrors: read.boolean('MASK_ERRORS', production),
+    allowAnonymous: read.boolean('ALLOW_ANONYMOUS', true),
+    authSecret: read.raw('AUTH_SECRET'),
+    sessionTtlSeconds: read.integer('SESSION_TTL_SECONDS', 7 * 24 * 3600, 1, 366 * 24 * 3600),
+    loginMaxFailures: read.integer('LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginWindowSeconds: read.integer('LOGIN_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
   };
+  if (config.authSecret === undefined && production) {
+    read.problems.push(
+      `AUTH_SECRET is required in production: set it to a random string of at least ${MIN_AUTH_SECRET_LENGTH} characters (for example: openssl rand -base64 48)`,
+    );
+  } else if (config.authSecret !== undefined && config.authSecret.length < MIN_AUTH_SECRET_LENGTH) {
+    read.problems.push(
+      `AUTH_SECRET must be at least ${MIN_AUTH_SECRET_LENGTH} characters (got ${config.authSecret.length})`,
+    );
+  }
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return Object.freeze(config);

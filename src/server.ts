@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { resolveAuthSecret } from './accounts/auth-secret.js';
 import { createApp, GRAPHQL_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -29,9 +30,11 @@ const database = openDatabase(config.database, {
   onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
 });
 
+let authSecret: string;
 try {
   const { results = [] } = await migrateToLatest(database);
   for (const { migrationName } of results) logger.info({ migration: migrationName }, 'migration applied');
+  authSecret = await resolveAuthSecret(config, database);
 } catch (error) {
   logger.fatal({ err: error }, 'cannot prepare the database');
   await database.close().catch(() => undefined);
@@ -41,7 +44,7 @@ try {
 
 let server: ReturnType<typeof createApp>;
 try {
-  server = createApp({ config, database, logger });
+  server = createApp({ config, database, logger, authSecret });
 } catch (error) {
   logger.fatal({ err: error }, 'cannot build the application');
   await database.close();

@@ -29,7 +29,8 @@ for (const target of databaseTargets) {
           `${server.graphqlUrl}?query=${encodeURIComponent('query q($password: ID!) { todo(todoId: $password) { success } }')}&variables=${encodeURIComponent(JSON.stringify({ password: secrets[2] }))}`,
           { headers: { authorization: secrets[0] ?? '', cookie: secrets[1] ?? '', 'x-request-id': 'log-test-1' } },
         );
-        assert.equal(response.status, 200);
+        // The made-up bearer token is refused (401), but the request is still logged, without it.
+        assert.equal(response.status, 401);
         await server.graphql('mutation named { createTodo(description: "x", dueDate: "bad") { success } }', undefined, {
           'x-request-id': 'log-test-2',
         });
@@ -50,8 +51,7 @@ for (const target of databaseTargets) {
             reqId: 'log-test-1',
             method: 'GET',
             path: '/graphql',
-            status: 200,
-            operation: 'q',
+            status: 401,
             msg: 'request',
           },
         );

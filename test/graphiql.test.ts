@@ -61,6 +61,22 @@ describe('GraphiQL in a browser', { skip, timeout: 60_000 }, () => {
     await db?.drop();
   });
 
+  /** Types `query` into GraphiQL's editor, runs it, and returns the response pane's text once it shows `expected`. */
+  async function runInGraphiQL(query: string, expected: string): Promise<string> {
+    // GraphiQL 4's editors are CodeMirror 5 instances, reachable from their element. A string, since the
+    // tests are compiled without the DOM library.
+    await page.evaluate(
+      `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(query)})`,
+    );
+    // GraphiQL re-reads the document's operation names shortly after an edit; running
+    // before that would send the previous document's operation name.
+    await page.waitForTimeout(500);
+    await page.locator('.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response .CodeMirror');
+    await result.filter({ hasText: expected }).waitFor();
+    return result.innerText();
+  }
+
   it('runs the tutorial query from the query editor and shows the answer', async () => {
     assert.ok(server);
     const response = await page.goto(`${server.url}/graphql`);
@@ -68,16 +84,7 @@ describe('GraphiQL in a browser', { skip, timeout: 60_000 }, () => {
     assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'self'/);
 
     await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
-    // GraphiQL 4's editors are CodeMirror 5 instances, reachable from their element. A string, since the
-    // tests are compiled without the DOM library.
-    await page.evaluate(
-      `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(tutorial.fetchAllTodos)})`,
-    );
-    await page.locator('.graphiql-execute-button').click();
-
-    const result = page.locator('.graphiql-response .CodeMirror');
-    await result.filter({ hasText: '"Run a marathon"' }).waitFor();
-    const text = await result.innerText();
+    const text = await runInGraphiQL(tutorial.fetchAllTodos, '"Run a marathon"');
     assert.match(text, /"Run a marathon"/);
     assert.match(text, /"success": true/);
     assert.match(text, /"completed": false/);
@@ -93,6 +100,22 @@ describe('GraphiQL in a browser', { skip, timeout: 60_000 }, () => {
       return !url.startsWith('data:') && new URL(url).origin !== origin;
     });
     assert.deepEqual(foreign, [], 'the page requested other origins');
+    assert.deepEqual(consoleErrors, [], 'the page logged errors');
+  });
+
+  it('registers, and then runs the tutorial operations as that user: the cookie carries the session', async () => {
+    const registered = await runInGraphiQL(
+      'mutation { register(input: {username: "graphiql-user", password: "correct-horse-battery"}) { status user { username } } }',
+      '"graphiql-user"',
+    );
+    assert.match(registered, /"status": true/);
+    assert.match(await runInGraphiQL('{ isAuthenticated }', '"isAuthenticated"'), /"isAuthenticated": true/);
+    await runInGraphiQL(
+      'mutation { createTodo(description: "Written in GraphiQL", dueDate: "01-01-2031") { success } }',
+      '"createTodo"',
+    );
+    const own = await runInGraphiQL(tutorial.fetchAllTodos, '"Written in GraphiQL"');
+    assert.doesNotMatch(own, /Run a marathon/, "the anonymous space's todo is not the user's");
     assert.deepEqual(consoleErrors, [], 'the page logged errors');
   });
 });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
+import { checkRegistration } from '../src/accounts/credentials.js';
+import { readSessionCookie } from '../src/accounts/session-cookie.js';
 import { readPlainPost } from '../src/graphql/plain-post.js';
 import { LruMap } from '../src/lru-map.js';
 import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
@@ -58,6 +60,19 @@ describe('todo ids', () => {
 });
 
 describe('configuration', () => {
+  const secret = 'x'.repeat(32);
+
+  it('refuses to start in production without an AUTH_SECRET of at least 32 characters', () => {
+    for (const env of [{}, { AUTH_SECRET: 'short' }]) {
+      assert.throws(
+        () => loadConfig({ NODE_ENV: 'production', ...env }),
+        (error) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('AUTH_SECRET')),
+      );
+    }
+    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret }).authSecret, secret);
+    assert.equal(loadConfig({}).authSecret, undefined);
+  });
+
   it('has working defaults', () => {
     const config = loadConfig({});
     assert.equal(config.port, 4000);
@@ -73,10 +88,10 @@ describe('configuration', () => {
   });
 
   it('turns GraphiQL off and masking on in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production' });
+    const config = loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret });
     assert.equal(config.graphiql, false);
     assert.equal(config.maskErrors, true);
-    assert.equal(loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true' }).graphiql, true);
+    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret, GRAPHIQL: 'true' }).graphiql, true);
   });
 
   it('reads database URLs as the tutorial writes them', () => {
@@ -174,5 +189,23 @@ describe('plain JSON POST recognition', () => {
     for (const [method, headers, text] of others) {
       assert.equal(readPlainPost(method, headers, text), undefined, `${method} ${JSON.stringify(headers)} ${text}`);
     }
+  });
+});
+
+describe('registration rules', () => {
+  it('counts password length in code points, so a key emoji is one character', () => {
+    assert.equal(checkRegistration({ username: 'ada', password: '🔑'.repeat(8) }), null);
+    assert.equal(checkRegistration({ username: 'ada', password: '🔑'.repeat(7) })?.code, 'INVALID_PASSWORD');
+    assert.equal(checkRegistration({ username: 'ada', password: '🔑'.repeat(257) })?.code, 'INVALID_PASSWORD');
+  });
+});
+
+describe('session cookie', () => {
+  it('finds the session cookie among others, and only it', () => {
+    assert.equal(readSessionCookie('a=1; todo_session=abc.def; b=2'), 'abc.def');
+    assert.equal(readSessionCookie('todo_session=x'), 'x');
+    assert.equal(readSessionCookie('not_todo_session=x; other=todo_session'), undefined);
+    assert.equal(readSessionCookie('todo_session='), undefined);
+    assert.equal(readSessionCookie(undefined), undefined);
   });
 });

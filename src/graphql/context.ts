@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AccountRules } from '../accounts/account-rules.js';
+import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
 
 /**
@@ -11,4 +13,14 @@ export type GraphQLContext = {
   /** Request-scoped logger: every line carries the request id. */
   readonly log: Logger;
   readonly requestId: string;
+  /** Who is calling: a signed-in user or an anonymous caller. */
+  readonly viewer: Viewer;
+  /**
+   * Whose todos this request reads and writes: the user's id, the anonymous
+   * space's, or null when nobody is signed in and anonymous access is off.
+   */
+  readonly owner: number | null;
+  /** Lets account operations set the session cookie on this response. */
+  readonly response: ResponseCookies;
+  readonly accounts: AccountRules;
 };

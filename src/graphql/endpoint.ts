@@ -7,6 +7,9 @@
 import type { IncomingMessage } from 'node:http';
 import { OperationTypeNode, getOperationAST, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { createHandler, type Response as HandlerResponse } from 'graphql-http';
+import type { AccountRules } from '../accounts/account-rules.js';
+import { expiredSessionCookie } from '../accounts/session-cookie.js';
+import type { Sessions } from '../accounts/sessions.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
@@ -20,6 +23,9 @@ export interface GraphQLEndpointOptions {
   readonly schema: GraphQLSchema;
   readonly db: Kysely<Tables>;
   readonly maskErrors: boolean;
+  readonly sessions: Sessions;
+  readonly accounts: AccountRules;
+  readonly allowAnonymous: boolean;
 }
 
 export interface GraphQLRequest {
@@ -31,8 +37,9 @@ export interface GraphQLRequest {
 
 export type GraphQLEndpoint = (request: GraphQLRequest) => Promise<HandlerResponse>;
 
-export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpointOptions): GraphQLEndpoint {
-  const operations = new Operations({ schema, db, documents: new DocumentCache(schema), maskErrors });
+export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLEndpoint {
+  const { schema, db, sessions } = options;
+  const operations = new Operations({ ...options, documents: new DocumentCache(schema) });
 
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
     schema,
@@ -56,6 +63,25 @@ export function createGraphQLEndpoint({ schema, db, maskErrors }: GraphQLEndpoin
   });
 
   return async ({ raw, body, state }) => {
+    const pending = sessions.authenticate(db, raw.headers);
+    const authentication = pending instanceof Promise ? await pending : pending;
+    if (!authentication.ok) {
+      if (authentication.via === 'cookie') state.addSetCookie(expiredSessionCookie(state.secureCookies));
+      return refusal(raw, 401, 'UNAUTHENTICATED', authentication.message);
+    }
+    const { viewer } = authentication;
+    // SameSite=Lax already keeps the cookie off other sites' subrequests; this
+    // also refuses one from a browser that sent it anyway.
+    if (viewer.kind === 'user' && viewer.via === 'cookie' && raw.headers['sec-fetch-site'] === 'cross-site') {
+      return refusal(
+        raw,
+        403,
+        'FORBIDDEN',
+        'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
+      );
+    }
+    state.viewer = viewer;
+
     const plain = readPlainPost(raw.method, raw.headers, body);
     if (plain) {
       const prepared = operations.prepare(plain.params, state);
@@ -83,4 +109,20 @@ const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value 
 function isQueryOrMutation(args: ExecutionArgs): boolean {
   const operation = getOperationAST(args.document, args.operationName)?.operation;
   return operation === OperationTypeNode.QUERY || operation === OperationTypeNode.MUTATION;
+}
+
+/** An answer refusing the request before any operation runs, as a GraphQL error with a code. */
+function refusal(raw: IncomingMessage, status: 401 | 403, code: string, message: string): HandlerResponse {
+  const mediaType = negotiateMediaType(raw.headers.accept);
+  return [
+    JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+    {
+      status,
+      statusText: status === 401 ? 'Unauthorized' : 'Forbidden',
+      headers: {
+        'content-type': `${mediaType}; charset=utf-8`,
+        ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+      },
+    },
+  ];
 }

@@ -7,7 +7,8 @@
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
 import type { Kysely } from 'kysely';
-import type { Tables } from '../db/tables.js';
+import type { AccountRules } from '../accounts/account-rules.js';
+import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
@@ -21,6 +22,9 @@ export interface OperationsOptions {
   readonly db: Kysely<Tables>;
   readonly documents: DocumentCache;
   readonly maskErrors: boolean;
+  readonly accounts: AccountRules;
+  /** Whether callers who are not signed in may use the anonymous space. */
+  readonly allowAnonymous: boolean;
 }
 
 /** Execution arguments with this server's context. */
@@ -31,7 +35,7 @@ export class Operations {
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
   prepare(params: RequestParams, state: RequestState): PreparedOperation | readonly GraphQLError[] {
-    const { schema, db, documents } = this.options;
+    const { schema, db, documents, accounts, allowAnonymous } = this.options;
     const preparation = documents.prepare(params.query);
     if (preparation.errors) return preparation.errors;
     const { document } = preparation;
@@ -47,12 +51,17 @@ export class Operations {
       ];
     }
     state.operationName = operation.name?.value;
+    const { viewer } = state;
     const contextValue: GraphQLContext = {
       db,
       requestId: state.requestId,
       get log() {
         return state.log;
       },
+      viewer,
+      owner: viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null,
+      response: state,
+      accounts,
     };
     return { schema, document, operationName, variableValues: params.variables, contextValue };
   }

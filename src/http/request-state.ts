@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ANONYMOUS, type ResponseCookies, type Viewer } from '../accounts/viewer.js';
 
 /**
  * What the HTTP layer knows about one request, shared with the GraphQL layer.
@@ -6,19 +7,28 @@ import type { Logger } from 'pino';
  * per request would cost every request, and most never log beyond their one
  * request line.
  */
-export class RequestState {
+export class RequestState implements ResponseCookies {
   /** Name of the GraphQL operation run, for the request log line. */
   operationName: string | undefined;
+  /** Who the request comes from, once the endpoint has authenticated it. */
+  viewer: Viewer = ANONYMOUS;
+  /** Set-Cookie values for the response. */
+  setCookies: string[] | undefined;
   #log: Logger | undefined;
 
   constructor(
     readonly requestId: string,
     private readonly rootLogger: Logger,
+    readonly secureCookies: boolean,
   ) {}
 
   /** Logger whose lines carry the request id. */
   get log(): Logger {
     this.#log ??= this.rootLogger.child({ reqId: this.requestId });
     return this.#log;
+  }
+
+  addSetCookie(value: string): void {
+    (this.setCookies ??= []).push(value);
   }
 }

@@ -7,4 +7,6 @@ export const todoMessages = {
   notFound: (todoId: string) => `Todo matching id ${todoId} not found`,
   wasNotFound: (todoId: string) => `Todo matching id ${todoId} was not found`,
   badDate: 'Incorrect date format provided. Date should be in the format dd-mm-yyyy',
+  /** Not the tutorial's: what anonymous callers get when ALLOW_ANONYMOUS=false. */
+  authenticationRequired: 'Authentication required',
 } as const;

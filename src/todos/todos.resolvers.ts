@@ -13,43 +13,49 @@ const failure = (message: string) => ({ success: false, errors: [message], todo:
 
 export const todoResolvers: Resolvers = {
   Query: {
-    async todos(_root, _args, { db }) {
-      return { success: true, errors: null, todos: await listTodos(db) };
+    async todos(_root, _args, { db, owner }) {
+      if (owner === null) return { success: false, errors: [todoMessages.authenticationRequired], todos: null };
+      return { success: true, errors: null, todos: await listTodos(db, owner) };
     },
 
-    async todo(_root, { todoId }, { db }) {
+    async todo(_root, { todoId }, { db, owner }) {
+      if (owner === null) return failure(todoMessages.authenticationRequired);
       const id = parseTodoId(todoId);
-      const todo = id === null ? undefined : await findTodo(db, id);
+      const todo = id === null ? undefined : await findTodo(db, owner, id);
       return todo ? { success: true, errors: null, todo } : failure(todoMessages.itemNotFound(todoId));
     },
   },
 
   Mutation: {
-    async createTodo(_root, { description, dueDate }, { db }) {
+    async createTodo(_root, { description, dueDate }, { db, owner }) {
+      if (owner === null) return failure(todoMessages.authenticationRequired);
       const dueOn = parseDueDate(dueDate);
       if (dueOn === null) return failure(todoMessages.badDate);
-      return { success: true, errors: null, todo: await insertTodo(db, { description, dueOn }) };
+      return { success: true, errors: null, todo: await insertTodo(db, owner, { description, dueOn }) };
     },
 
-    async markDone(_root, { todoId }, { db }) {
+    async markDone(_root, { todoId }, { db, owner }) {
+      if (owner === null) return failure(todoMessages.authenticationRequired);
       const id = parseTodoId(todoId);
-      const todo = id === null ? undefined : await markTodoDone(db, id);
+      const todo = id === null ? undefined : await markTodoDone(db, owner, id);
       return todo ? { success: true, errors: null, todo } : failure(todoMessages.wasNotFound(todoId));
     },
 
-    async updateDueDate(_root, { todoId, newDate }, { db }) {
+    async updateDueDate(_root, { todoId, newDate }, { db, owner }) {
+      if (owner === null) return failure(todoMessages.authenticationRequired);
       const id = parseTodoId(todoId);
       const notFound = failure(todoMessages.notFound(String(todoId ?? null)));
       if (id === null) return notFound;
       const dueOn = parseDueDate(newDate);
-      if (dueOn === null) return (await findTodo(db, id)) ? failure(todoMessages.badDate) : notFound;
-      const todo = await setTodoDueDate(db, id, dueOn);
+      if (dueOn === null) return (await findTodo(db, owner, id)) ? failure(todoMessages.badDate) : notFound;
+      const todo = await setTodoDueDate(db, owner, id, dueOn);
       return todo ? { success: true, errors: null, todo } : notFound;
     },
 
-    async deleteTodo(_root, { todoId }, { db }) {
+    async deleteTodo(_root, { todoId }, { db, owner }) {
+      if (owner === null) return { success: false, errors: [todoMessages.authenticationRequired] };
       const id = parseTodoId(todoId);
-      const deleted = id !== null && (await deleteTodo(db, id));
+      const deleted = id !== null && (await deleteTodo(db, owner, id));
       return deleted ? { success: true, errors: null } : { success: false, errors: [todoMessages.notFound(todoId)] };
     },
   },

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { resolveAuthSecret } from '../../src/accounts/auth-secret.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
@@ -37,8 +38,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Signs the tests' tokens; a test passes AUTH_SECRET: '' to use the one kept in the database. */
+export const TEST_AUTH_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
 export async function startTestServer(testDb: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
-  const config: Config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...env }), database: testDb.location };
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', AUTH_SECRET: TEST_AUTH_SECRET, ...env }),
+    database: testDb.location,
+  };
   const logLines: Record<string, unknown>[] = [];
   const logSink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -51,7 +58,7 @@ export async function startTestServer(testDb: TestDatabase, env: Record<string, 
   const logger = createLogger(config, logSink);
   const database = openDatabase(config.database);
   await migrateToLatest(database);
-  const server = createApp({ config, database, logger });
+  const server = createApp({ config, database, logger, authSecret: await resolveAuthSecret(config, database) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

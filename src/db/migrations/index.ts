@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../database.js';
 import { createTodos } from './0001_create_todos.js';
+import { createAccounts } from './0002_create_accounts.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -12,4 +13,5 @@ export interface Migration {
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_create_todos': createTodos,
+  '0002_create_accounts': createAccounts,
 };

@@ -1,0 +1,99 @@
+/**
+ * Registering, logging in and out: the rules between the resolvers and the
+ * data. Answers are `LoginPayload`s; failures a user can cause are data
+ * (`status: false` with an `Error`), never exceptions.
+ */
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/tables.js';
+import {
+  clearFailures,
+  countRecentFailures,
+  findUserForLogin,
+  insertUser,
+  oldestRecentFailure,
+  recordFailure,
+  type UserRecord,
+} from './accounts.repository.js';
+import { accountErrors, checkRegistration, usernameKey, type AccountError } from './credentials.js';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { Sessions } from './sessions.js';
+import type { ResponseCookies, Viewer } from './viewer.js';
+
+export interface LoginResult {
+  readonly status: boolean;
+  readonly error: AccountError | null;
+  readonly user: UserRecord | null;
+  readonly token: string | null;
+}
+
+export interface ThrottleOptions {
+  readonly maxFailures: number;
+  readonly windowSeconds: number;
+}
+
+/** What an account operation needs from its request. */
+export interface AccountRequest {
+  readonly db: Kysely<Tables>;
+  readonly viewer: Viewer;
+  readonly response: ResponseCookies;
+}
+
+const failed = (error: AccountError): LoginResult => ({ status: false, error, user: null, token: null });
+
+export class AccountRules {
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly throttle: ThrottleOptions,
+  ) {
+    // Made now, so the first login for an unknown name is not the one that pays for it.
+    decoyHash().catch(() => undefined);
+  }
+
+  async register(request: AccountRequest, input: { username: string; password: string }): Promise<LoginResult> {
+    const problem = checkRegistration(input);
+    if (problem) return failed(problem);
+    const key = usernameKey(input.username);
+    // Checked first so a taken name answers without paying for a hash; the insert
+    // below still settles a race between two registrations of one name.
+    if (await findUserForLogin(request.db, key)) return failed(accountErrors.usernameTaken(input.username));
+    const passwordHash = await hashPassword(input.password);
+    const user = await insertUser(request.db, { username: input.username, usernameKey: key, passwordHash });
+    if (!user) return failed(accountErrors.usernameTaken(input.username));
+    return this.#signIn(request, user);
+  }
+
+  async login(request: AccountRequest, username: string, password: string): Promise<LoginResult> {
+    const key = usernameKey(username);
+    const windowStart = new Date(Date.now() - this.throttle.windowSeconds * 1000);
+    if ((await countRecentFailures(request.db, key, windowStart)) >= this.throttle.maxFailures) {
+      const oldest = await oldestRecentFailure(request.db, key, windowStart);
+      const liftsAt = (oldest?.getTime() ?? Date.now()) + this.throttle.windowSeconds * 1000;
+      return failed(accountErrors.rateLimited(Math.max(1, Math.ceil((liftsAt - Date.now()) / 60_000))));
+    }
+    const user = await findUserForLogin(request.db, key);
+    // An unknown username is checked against a decoy hash: same work, same time, same answer.
+    const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+    if (!user || !matches) {
+      await recordFailure(request.db, key);
+      await clearFailures(request.db, key, windowStart);
+      return failed(accountErrors.invalidCredentials);
+    }
+    await clearFailures(request.db, key);
+    return this.#signIn(request, { id: user.id, username: user.username });
+  }
+
+  async logout(request: AccountRequest): Promise<LoginResult> {
+    await this.sessions.end(request.db, request.viewer, request.response);
+    return {
+      status: true,
+      error: null,
+      user: request.viewer.kind === 'user' ? request.viewer.user : null,
+      token: null,
+    };
+  }
+
+  async #signIn(request: AccountRequest, user: UserRecord): Promise<LoginResult> {
+    const token = await this.sessions.start(request.db, user, request.response);
+    return { status: true, error: null, user, token };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Data access for accounts: users, sessions, the failed-login record and the
+ * settings table. Everything an instance needs to authenticate a request lives
+ * here, in the database, so any instance can serve any request.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { preparedQuery } from '../db/prepared-query.js';
+import type { Tables } from '../db/tables.js';
+
+type Executor = Kysely<Tables>;
+
+export interface UserRecord {
+  readonly id: number;
+  readonly username: string;
+}
+
+export interface ActiveSession {
+  readonly sessionId: string;
+  readonly user: UserRecord;
+}
+
+const now = () => new Date().toISOString();
+
+export async function insertUser(
+  db: Executor,
+  user: { username: string; usernameKey: string; passwordHash: string },
+): Promise<UserRecord | undefined> {
+  // ON CONFLICT DO NOTHING: two registrations racing for one name cannot both win,
+  // and the loser gets "taken" rather than a constraint error.
+  const row = await db
+    .insertInto('users')
+    .values({
+      username: user.username,
+      username_key: user.usernameKey,
+      password_hash: user.passwordHash,
+      created_at: now(),
+    })
+    .onConflict((conflict) => conflict.column('username_key').doNothing())
+    .returning(['id', 'username'])
+    .executeTakeFirst();
+  return row;
+}
+
+export async function findUserForLogin(
+  db: Executor,
+  usernameKey: string,
+): Promise<(UserRecord & { passwordHash: string }) | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'password_hash'])
+    .where('username_key', '=', usernameKey)
+    .executeTakeFirst();
+  return row && { id: row.id, username: row.username, passwordHash: row.password_hash };
+}
+
+/** A new session for `userId`, valid for `ttlSeconds`; returns its id and expiry. */
+export async function createSession(
+  db: Executor,
+  userId: number,
+  ttlSeconds: number,
+): Promise<{ sessionId: string; expiresAt: Date }> {
+  const sessionId = randomBytes(24).toString('base64url');
+  const createdAt = new Date();
+  const expiresAt = new Date(createdAt.getTime() + ttlSeconds * 1000);
+  // The user's dead sessions go when a new one starts, so the table holds live ones and a few more.
+  await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('expires_at', '<=', createdAt.toISOString()), eb('revoked_at', 'is not', null)]))
+    .execute();
+  await db
+    .insertInto('sessions')
+    .values({
+      id: sessionId,
+      user_id: userId,
+      created_at: createdAt.toISOString(),
+      expires_at: expiresAt.toISOString(),
+      revoked_at: null,
+    })
+    .execute();
+  return { sessionId, expiresAt };
+}
+
+const activeSessionQuery = preparedQuery((db: Executor) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id as session_id', 'users.id as user_id', 'users.username as username'])
+    .where('sessions.id', '=', '')
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', ''),
+);
+
+/** The session and its user, unless it does not exist, was revoked or has expired. */
+export async function findActiveSession(db: Executor, sessionId: string): Promise<ActiveSession | undefined> {
+  const [row] = (await activeSessionQuery(db, [sessionId, now()])).rows;
+  return row && { sessionId: row.session_id, user: { id: row.user_id, username: row.username } };
+}
+
+export async function revokeSession(db: Executor, sessionId: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: now() })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function countRecentFailures(db: Executor, usernameKey: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('login_failures')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('username_key', '=', usernameKey)
+    .where('failed_at', '>', since.toISOString())
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/** The oldest failure still inside the window: the limit lifts when it leaves. */
+export async function oldestRecentFailure(db: Executor, usernameKey: string, since: Date): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('login_failures')
+    .select('failed_at')
+    .where('username_key', '=', usernameKey)
+    .where('failed_at', '>', since.toISOString())
+    .orderBy('failed_at')
+    .limit(1)
+    .executeTakeFirst();
+  return row && new Date(row.failed_at);
+}
+
+export async function recordFailure(db: Executor, usernameKey: string): Promise<void> {
+  await db.insertInto('login_failures').values({ username_key: usernameKey, failed_at: now() }).execute();
+}
+
+/** Forgets failures older than the window (they no longer count) and, after a success, all of them. */
+export async function clearFailures(db: Executor, usernameKey: string, before?: Date): Promise<void> {
+  let query = db.deleteFrom('login_failures').where('username_key', '=', usernameKey);
+  if (before) query = query.where('failed_at', '<=', before.toISOString());
+  await query.execute();
+}
+
+/** The stored value of `key`, creating it with `create()` the first time (first writer wins). */
+export async function settingOrCreate(db: Executor, key: string, create: () => string): Promise<string> {
+  await db
+    .insertInto('settings')
+    .values({ key, value: create() })
+    .onConflict((conflict) => conflict.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+  return row.value;
+}

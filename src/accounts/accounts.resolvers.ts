@@ -1,0 +1,15 @@
+/** Resolvers for accounts: who is calling, and register, login, logout. */
+import type { Resolvers } from '../graphql/resolvers-types.generated.js';
+
+export const accountResolvers: Resolvers = {
+  Query: {
+    isAuthenticated: (_root, _args, { viewer }) => viewer.kind === 'user',
+    me: (_root, _args, { viewer }) => (viewer.kind === 'user' ? viewer.user : null),
+  },
+
+  Mutation: {
+    register: (_root, { input }, context) => context.accounts.register(context, input),
+    login: (_root, { username, password }, context) => context.accounts.login(context, username, password),
+    logout: (_root, _args, context) => context.accounts.logout(context),
+  },
+};
