@@ -330,6 +330,20 @@ for (const target of databaseTargets) {
       }
     });
 
+    it('ends a session on every instance at once when one instance logs it out', async () => {
+      const other = await startTestServer(db, { LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '2' });
+      try {
+        const { token, cookie } = await register(server, 'two-instances');
+        assert.equal((await call(other, WHO, undefined, { token })).body.data?.isAuthenticated, true);
+        await call(other, 'mutation { logout { status } }', undefined, { cookie });
+        for (const instance of [server, other]) {
+          assert.equal((await call(instance, WHO, undefined, { token })).status, 401);
+        }
+      } finally {
+        await other.close();
+      }
+    });
+
     it('keeps tokens and cookies valid across a restart, with the secret kept in the database', async () => {
       const restartDb = await target.create();
       try {
