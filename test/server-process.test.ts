@@ -114,6 +114,12 @@ describe('configuration', () => {
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 
+  it('refuses to start in production without AUTH_SECRET', async () => {
+    const result = await runScript('dist/server.js', { NODE_ENV: 'production', DATABASE_URL: '/nonexistent/never.db' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /AUTH_SECRET is required in production/);
+  });
+
   it('refuses to start when the database cannot be reached, saying so', async () => {
     const result = await runScript('dist/server.js', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
     assert.equal(result.code, 1);
