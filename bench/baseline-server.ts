@@ -23,16 +23,25 @@ const db = new SQLite(file);
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
 
-// The statements the project's repository sends, character for character.
-const columns = 'select "id", "description", "completed", "due_date" from "todos"';
+// The statements the project's repository sends, character for character
+// (a todo is visible through its list; see src/lists/list-access.ts).
+const columns =
+  'select "id", "description", "completed", "due_date", "notes", "priority", "created_at", "updated_at", "completed_at", "list_id", "owner_id" from "todos"';
+const returning =
+  'returning "id", "description", "completed", "due_date", "notes", "priority", "created_at", "updated_at", "completed_at", "list_id", "owner_id"';
 // Anonymous callers read and write the anonymous space, owner 0.
 const ANONYMOUS_OWNER = 0;
-const listTodos = db.prepare<[number], Row>(`${columns} where "owner_id" = ? order by "id"`);
-const findTodo = db.prepare<[number, number], Row>(`${columns} where "id" = ? and "owner_id" = ?`);
-const insertTodo = db.prepare<[string, string, number], Row>(
-  'insert into "todos" ("description", "due_date", "owner_id") values (?, ?, ?) returning "id", "description", "completed", "due_date"',
+const listTodos = db.prepare<[number], Row>(
+  `${columns} where "list_id" in (select "lists"."id" from "lists" where "lists"."owner_id" = ?) order by "id"`,
+);
+const findTodo = db.prepare<[number, number, number], Row>(
+  `${columns} where "id" = ? and "list_id" in (select "lists"."id" from "lists" where "lists"."owner_id" = ? union select "list_members"."list_id" as "id" from "list_members" where "list_members"."user_id" = ?)`,
+);
+const insertTodo = db.prepare<[string, string, number, string, string, number], Row>(
+  `insert into "todos" ("description", "due_date", "owner_id", "created_at", "updated_at", "list_id") values (?, ?, ?, ?, ?, (select "lists"."id" from "lists" where "lists"."owner_id" = ? and "lists"."is_inbox" = true)) ${returning}`,
 );
 
+const now = () => new Date().toISOString();
 const dueDate = (iso: string) => `${iso.slice(8, 10)}-${iso.slice(5, 7)}-${iso.slice(0, 4)}`;
 
 const [list, one, create] = operations;
@@ -58,7 +67,7 @@ const handlers = new Map<string, () => unknown>([
   [
     queryOf(one?.body),
     () => {
-      const row = findTodo.get(42, ANONYMOUS_OWNER);
+      const row = findTodo.get(42, ANONYMOUS_OWNER, ANONYMOUS_OWNER);
       return {
         data: {
           todo: row
@@ -80,7 +89,7 @@ const handlers = new Map<string, () => unknown>([
   [
     queryOf(create?.body),
     () => {
-      const row = insertTodo.get('Go to the dentist', '2027-10-24', ANONYMOUS_OWNER);
+      const row = insertTodo.get('Go to the dentist', '2027-10-24', ANONYMOUS_OWNER, now(), now(), ANONYMOUS_OWNER);
       if (!row) throw new Error('insert returned nothing');
       return {
         data: {

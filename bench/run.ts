@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { ANONYMOUS_OWNER } from '../src/db/tables.js';
 import type { LoadPlan, LoadResult } from './load.js';
 import { operations, seedTodos, type Operation } from './workload.js';
 
@@ -71,7 +72,17 @@ async function freePort(): Promise<number> {
 async function seedTemplate(file: string): Promise<void> {
   const database = openDatabase({ dialect: 'sqlite', file });
   await migrateToLatest(database);
-  await database.db.insertInto('todos').values(seedTodos()).execute();
+  // Into the anonymous space's Inbox, where the workload's anonymous requests look.
+  const inbox = await database.db
+    .selectFrom('lists')
+    .select('id')
+    .where('owner_id', '=', ANONYMOUS_OWNER)
+    .where('is_inbox', '=', 1)
+    .executeTakeFirstOrThrow();
+  await database.db
+    .insertInto('todos')
+    .values(seedTodos().map((todo) => ({ ...todo, list_id: inbox.id })))
+    .execute();
   await database.close();
 }
 

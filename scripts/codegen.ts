@@ -24,10 +24,12 @@ const output = await codegen({
   config: {
     useTypeImports: true,
     contextType: './context.js#GraphQLContext',
+    scalars: { Date: 'string', DateTime: 'string' },
     mappers: {
       Todo: '../todos/todo.js#TodoRecord',
       User: '../accounts/accounts.repository.js#UserRecord',
       LoginPayload: '../accounts/account-rules.js#LoginResult',
+      TodoList: '../lists/lists.repository.js#ListRecord',
     },
     // Resolvers may return a value or a promise of it, nothing looser.
     resolverTypeWrapperSignature: 'Promise<T> | T',

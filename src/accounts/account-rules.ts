@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
+import { insertInbox } from '../lists/lists.repository.js';
 import {
   clearFailures,
   countRecentFailures,
@@ -57,7 +58,12 @@ export class AccountRules {
     // below still settles a race between two registrations of one name.
     if (await findUserForLogin(request.db, key)) return failed(accountErrors.usernameTaken(input.username));
     const passwordHash = await hashPassword(input.password);
-    const user = await insertUser(request.db, { username: input.username, usernameKey: key, passwordHash });
+    // The account and its Inbox together, or neither.
+    const user = await request.db.transaction().execute(async (trx) => {
+      const inserted = await insertUser(trx, { username: input.username, usernameKey: key, passwordHash });
+      if (inserted) await insertInbox(trx, inserted.id);
+      return inserted;
+    });
     if (!user) return failed(accountErrors.usernameTaken(input.username));
     return this.#signIn(request, user);
   }

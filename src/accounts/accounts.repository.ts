@@ -151,3 +151,9 @@ export async function settingOrCreate(db: Executor, key: string, create: () => s
   const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
   return row.value;
 }
+
+/** The users with these ids (for DataLoader: one query per batch). */
+export async function findUsers(db: Executor, ids: readonly number[]): Promise<UserRecord[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute();
+}

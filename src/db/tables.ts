@@ -8,8 +8,34 @@ export interface TodosTable {
   completed: Generated<boolean | number>;
   /** Calendar date as ISO `YYYY-MM-DD` text on both dialects. */
   due_date: string;
-  /** The user the todo belongs to; ANONYMOUS_OWNER for the shared anonymous space. */
+  /** The user who created the todo; ANONYMOUS_OWNER for the shared anonymous space. */
   owner_id: Generated<number>;
+  /** The list the todo is in; set on every todo (null only in a row written before lists existed). */
+  list_id: number | null;
+  notes: string | null;
+  /** One of the schema's Priority values. */
+  priority: Generated<string>;
+  created_at: Generated<IsoTime>;
+  updated_at: Generated<IsoTime>;
+  completed_at: IsoTime | null;
+}
+
+export interface ListsTable {
+  id: Generated<number>;
+  /** The user who owns the list, or ANONYMOUS_OWNER. */
+  owner_id: number;
+  name: string;
+  /** Every owner has exactly one Inbox, which cannot be deleted. */
+  is_inbox: Generated<boolean | number>;
+  created_at: IsoTime;
+}
+
+export interface ListMembersTable {
+  list_id: number;
+  user_id: number;
+  /** VIEWER or EDITOR. */
+  role: string;
+  created_at: IsoTime;
 }
 
 /** Owner id of the anonymous space: user ids start at 1. */
@@ -54,4 +80,6 @@ export interface Tables {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   settings: SettingsTable;
+  lists: ListsTable;
+  list_members: ListMembersTable;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AccountRules } from '../accounts/account-rules.js';
 import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
+import type { Loaders } from './loaders.js';
 
 /**
  * What every resolver receives as its third argument, built once per request.
@@ -23,4 +24,6 @@ export type GraphQLContext = {
   /** Lets account operations set the session cookie on this response. */
   readonly response: ResponseCookies;
   readonly accounts: AccountRules;
+  /** This request's batch loaders, made on first use. */
+  readonly loaders: Loaders;
 };

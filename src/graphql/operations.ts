@@ -13,6 +13,7 @@ import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
 import { maskExecutionErrors } from './errors.js';
+import { createLoaders, type Loaders } from './loaders.js';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 export type ResponseMediaType = typeof GRAPHQL_RESPONSE | 'application/json';
@@ -52,6 +53,8 @@ export class Operations {
     }
     state.operationName = operation.name?.value;
     const { viewer } = state;
+    const owner = viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null;
+    let loaders: Loaders | undefined;
     const contextValue: GraphQLContext = {
       db,
       requestId: state.requestId,
@@ -59,9 +62,13 @@ export class Operations {
         return state.log;
       },
       viewer,
-      owner: viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null,
+      owner,
       response: state,
       accounts,
+      get loaders() {
+        loaders ??= createLoaders(db, owner);
+        return loaders;
+      },
     };
     return { schema, document, operationName, variableValues: params.variables, contextValue };
   }

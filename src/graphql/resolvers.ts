@@ -1,6 +1,15 @@
 /** Every feature's resolvers. A new feature adds its map here. */
 import { accountResolvers } from '../accounts/accounts.resolvers.js';
+import { listResolvers } from '../lists/lists.resolvers.js';
+import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
 import { todoResolvers } from '../todos/todos.resolvers.js';
 import type { Resolvers } from './resolvers-types.generated.js';
+import { DateScalar, DateTimeScalar } from './scalars.js';
 
-export const resolvers: readonly Resolvers[] = [todoResolvers, accountResolvers];
+export const resolvers: readonly Resolvers[] = [
+  todoResolvers,
+  todoEditResolvers,
+  accountResolvers,
+  listResolvers,
+  { Date: DateScalar, DateTime: DateTimeScalar },
+];

@@ -17,6 +17,14 @@ export function parseDueDate(input: string): string | null {
   return `${yyyy}-${mm}-${dd}`;
 }
 
+const YYYY_MM_DD = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether `value` is ISO `YYYY-MM-DD` naming a real calendar date. */
+export function isIsoDate(value: string): boolean {
+  const match = YYYY_MM_DD.exec(value);
+  return match !== null && parseDueDate(`${match[3] ?? ''}-${match[2] ?? ''}-${match[1] ?? ''}`) !== null;
+}
+
 /** Formats ISO `YYYY-MM-DD` as `dd-mm-yyyy`. */
 export function formatDueDate(isoDate: string): string {
   return `${isoDate.slice(8, 10)}-${isoDate.slice(5, 7)}-${isoDate.slice(0, 4)}`;

@@ -12,3 +12,6 @@ export function parseTodoId(input: string | null | undefined): number | null {
   const id = Number(input);
   return id <= MAX_TODO_ID ? id : null;
 }
+
+/** The same rule for any row id (lists, users): ids are all positive integers. */
+export const parseId = parseTodoId;

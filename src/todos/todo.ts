@@ -2,7 +2,7 @@
  * A todo as the rest of the application sees it, whichever database it came from.
  * It carries every field the API serves under the field's own name, so GraphQL
  * reads them as plain properties: a resolver per field would run for every item
- * of every list.
+ * of every list. (`list` and `owner` are resolved from `listId` and `ownerId`.)
  */
 export interface TodoRecord {
   /** Row id. The `ID` scalar sends it as a string ("42"). */
@@ -13,4 +13,15 @@ export interface TodoRecord {
   readonly dueOn: string;
   /** The same date as the tutorial writes it, `dd-mm-yyyy`. */
   readonly dueDate: string;
+  readonly notes: string | null;
+  readonly priority: Priority;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly completedAt: string | null;
+  readonly listId: number;
+  /** The creator's user id, or ANONYMOUS_OWNER. */
+  readonly ownerId: number;
 }
+
+export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
+export type Priority = (typeof PRIORITIES)[number];

@@ -7,20 +7,41 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { preparedQuery } from '../db/prepared-query.js';
 import type { Tables, TodosTable } from '../db/tables.js';
 import { formatDueDate } from './due-date.js';
-import type { TodoRecord } from './todo.js';
+import type { Priority, TodoRecord } from './todo.js';
+import { accessibleListIds } from '../lists/list-access.js';
 
 export type Executor = Kysely<Tables>;
 
-const columns = ['id', 'description', 'completed', 'due_date'] as const;
-type TodoRow = Pick<Selectable<TodosTable>, (typeof columns)[number]>;
+export const todoColumns = [
+  'id',
+  'description',
+  'completed',
+  'due_date',
+  'notes',
+  'priority',
+  'created_at',
+  'updated_at',
+  'completed_at',
+  'list_id',
+  'owner_id',
+] as const;
+type TodoRow = Pick<Selectable<TodosTable>, (typeof todoColumns)[number]>;
+const columns = todoColumns;
 
-function toRecord(row: TodoRow): TodoRecord {
+export function toTodoRecord(row: TodoRow): TodoRecord {
   return {
     id: row.id,
     description: row.description,
     completed: Boolean(row.completed),
     dueOn: row.due_date,
     dueDate: formatDueDate(row.due_date),
+    notes: row.notes,
+    priority: row.priority as Priority,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+    listId: row.list_id ?? 0,
+    ownerId: row.owner_id,
   };
 }
 
@@ -28,52 +49,84 @@ function toRecord(row: TodoRow): TodoRecord {
 const PLACEHOLDER_ID = 0;
 const PLACEHOLDER_OWNER = 0;
 
+// The tutorial's `todos` lists the todos in the caller's own lists.
 const listQuery = preparedQuery((db: Executor) =>
-  db.selectFrom('todos').select(columns).where('owner_id', '=', PLACEHOLDER_OWNER).orderBy('id'),
+  db
+    .selectFrom('todos')
+    .select(columns)
+    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'own'))
+    .orderBy('id'),
 );
 
 const findQuery = preparedQuery((db: Executor) =>
-  db.selectFrom('todos').select(columns).where('id', '=', PLACEHOLDER_ID).where('owner_id', '=', PLACEHOLDER_OWNER),
+  db
+    .selectFrom('todos')
+    .select(columns)
+    .where('id', '=', PLACEHOLDER_ID)
+    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'read')),
 );
 
+// Into the owner's Inbox, found in the same statement.
 const insertQuery = preparedQuery((db: Executor) =>
-  db.insertInto('todos').values({ description: '', due_date: '', owner_id: PLACEHOLDER_OWNER }).returning(columns),
+  db
+    .insertInto('todos')
+    .values((eb) => ({
+      description: '',
+      due_date: '',
+      owner_id: PLACEHOLDER_OWNER,
+      created_at: '',
+      updated_at: '',
+      list_id: eb
+        .selectFrom('lists')
+        .select('lists.id')
+        .where('lists.owner_id', '=', PLACEHOLDER_OWNER)
+        .where('lists.is_inbox', '=', sql<boolean>`true`),
+    }))
+    .returning(columns),
 );
 
 // TRUE as a literal: both SQLite and PostgreSQL read it as their own true.
 const markDoneQuery = preparedQuery((db: Executor) =>
   db
     .updateTable('todos')
-    .set({ completed: sql<boolean>`true` })
+    .set((eb) => ({
+      completed: sql<boolean>`true`,
+      completed_at: eb.fn.coalesce('completed_at', sql<string>`${''}`),
+      updated_at: '',
+    }))
     .where('id', '=', PLACEHOLDER_ID)
-    .where('owner_id', '=', PLACEHOLDER_OWNER)
+    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write'))
     .returning(columns),
 );
 
 const setDueDateQuery = preparedQuery((db: Executor) =>
   db
     .updateTable('todos')
-    .set({ due_date: '' })
+    .set({ due_date: '', updated_at: '' })
     .where('id', '=', PLACEHOLDER_ID)
-    .where('owner_id', '=', PLACEHOLDER_OWNER)
+    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write'))
     .returning(columns),
 );
 
 const deleteQuery = preparedQuery((db: Executor) =>
-  db.deleteFrom('todos').where('id', '=', PLACEHOLDER_ID).where('owner_id', '=', PLACEHOLDER_OWNER),
+  db
+    .deleteFrom('todos')
+    .where('id', '=', PLACEHOLDER_ID)
+    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write')),
 );
 
-// Every function takes the owner whose todos it may see: a todo of anyone else
-// is, to the caller, a todo that does not exist.
+// Every function takes the owner (the caller) whose access decides what it may
+// see: a todo in a list the caller may not act on is, to the caller, a todo that
+// does not exist. The parameter arrays follow the placeholders' order in the SQL.
 
 export async function listTodos(db: Executor, owner: number): Promise<TodoRecord[]> {
   const { rows } = await listQuery(db, [owner]);
-  return rows.map(toRecord);
+  return rows.map(toTodoRecord);
 }
 
 export async function findTodo(db: Executor, owner: number, id: number): Promise<TodoRecord | undefined> {
-  const [row] = (await findQuery(db, [id, owner])).rows;
-  return row && toRecord(row);
+  const [row] = (await findQuery(db, [id, owner, owner])).rows;
+  return row && toTodoRecord(row);
 }
 
 export async function insertTodo(
@@ -81,14 +134,16 @@ export async function insertTodo(
   owner: number,
   todo: { description: string; dueOn: string },
 ): Promise<TodoRecord> {
-  const [row] = (await insertQuery(db, [todo.description, todo.dueOn, owner])).rows;
+  const now = new Date().toISOString();
+  const [row] = (await insertQuery(db, [todo.description, todo.dueOn, owner, now, now, owner])).rows;
   if (!row) throw new Error('INSERT … RETURNING returned no row');
-  return toRecord(row);
+  return toTodoRecord(row);
 }
 
 export async function markTodoDone(db: Executor, owner: number, id: number): Promise<TodoRecord | undefined> {
-  const [row] = (await markDoneQuery(db, [id, owner])).rows;
-  return row && toRecord(row);
+  const now = new Date().toISOString();
+  const [row] = (await markDoneQuery(db, [now, now, id, owner, owner])).rows;
+  return row && toTodoRecord(row);
 }
 
 export async function setTodoDueDate(
@@ -97,12 +152,13 @@ export async function setTodoDueDate(
   id: number,
   dueOn: string,
 ): Promise<TodoRecord | undefined> {
-  const [row] = (await setDueDateQuery(db, [dueOn, id, owner])).rows;
-  return row && toRecord(row);
+  const now = new Date().toISOString();
+  const [row] = (await setDueDateQuery(db, [dueOn, now, id, owner, owner])).rows;
+  return row && toTodoRecord(row);
 }
 
-/** Returns whether a todo with that id existed for this owner. */
+/** Returns whether a todo with that id existed for this caller. */
 export async function deleteTodo(db: Executor, owner: number, id: number): Promise<boolean> {
-  const { numAffectedRows } = await deleteQuery(db, [id, owner]);
+  const { numAffectedRows } = await deleteQuery(db, [id, owner, owner]);
   return (numAffectedRows ?? 0n) > 0n;
 }

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../database.js';
 import { createTodos } from './0001_create_todos.js';
 import { createAccounts } from './0002_create_accounts.js';
+import { createLists } from './0003_create_lists.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -14,4 +15,5 @@ export interface Migration {
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_create_todos': createTodos,
   '0002_create_accounts': createAccounts,
+  '0003_create_lists': createLists,
 };

@@ -1,0 +1,35 @@
+/**
+ * Per-request batch loaders (DataLoader): every `owner`, `list` and count that
+ * one operation asks for is fetched with one query per kind, however many items
+ * ask. They are made on first use, so requests that need none pay nothing.
+ */
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import { findUsers, type UserRecord } from '../accounts/accounts.repository.js';
+import type { Tables } from '../db/tables.js';
+import { countTodos, findLists, type ListRecord } from '../lists/lists.repository.js';
+
+export interface Loaders {
+  /** Lists the caller may read, by id; undefined for any other id. */
+  readonly list: DataLoader<number, ListRecord | undefined>;
+  readonly user: DataLoader<number, UserRecord | undefined>;
+  readonly counts: DataLoader<number, { open: number; done: number }>;
+}
+
+export function createLoaders(db: Kysely<Tables>, owner: number | null): Loaders {
+  return {
+    list: new DataLoader(async (ids) => {
+      const lists = owner === null ? [] : await findLists(db, owner, ids, 'read');
+      const byId = new Map(lists.map((list) => [list.id, list]));
+      return ids.map((id) => byId.get(id));
+    }),
+    user: new DataLoader(async (ids) => {
+      const byId = new Map((await findUsers(db, ids)).map((user) => [user.id, user]));
+      return ids.map((id) => byId.get(id));
+    }),
+    counts: new DataLoader(async (ids) => {
+      const counts = await countTodos(db, ids);
+      return ids.map((id) => counts.get(id) ?? { open: 0, done: 0 });
+    }),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Data access for lists. Which lists a caller may act on comes from
+ * list-access.ts; a list outside that is answered as not found.
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ListsTable, Tables } from '../db/tables.js';
+import { accessibleListIds, type ListAccess } from './list-access.js';
+
+type Executor = Kysely<Tables>;
+
+export interface ListRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly isInbox: boolean;
+  readonly ownerId: number;
+  readonly createdAt: string;
+}
+
+export const INBOX_NAME = 'Inbox';
+
+const columns = ['lists.id', 'lists.name', 'lists.is_inbox', 'lists.owner_id', 'lists.created_at'] as const;
+
+function toRecord(
+  row: Pick<Selectable<ListsTable>, 'id' | 'name' | 'is_inbox' | 'owner_id' | 'created_at'>,
+): ListRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    isInbox: Boolean(row.is_inbox),
+    ownerId: row.owner_id,
+    createdAt: row.created_at,
+  };
+}
+
+/** Every owner gets one Inbox, made with the account. */
+export async function insertInbox(db: Executor, owner: number): Promise<void> {
+  await db
+    .insertInto('lists')
+    .values({ owner_id: owner, name: INBOX_NAME, is_inbox: sql<boolean>`true`, created_at: new Date().toISOString() })
+    .execute();
+}
+
+export async function insertList(db: Executor, owner: number, name: string): Promise<ListRecord> {
+  const row = await db
+    .insertInto('lists')
+    .values({ owner_id: owner, name, is_inbox: sql<boolean>`false`, created_at: new Date().toISOString() })
+    .returning(['id', 'name', 'is_inbox', 'owner_id', 'created_at'])
+    .executeTakeFirstOrThrow();
+  return toRecord(row);
+}
+
+/** The lists `owner` may see: their own (Inbox first), then those shared with them. */
+export async function listLists(db: Executor, owner: number): Promise<ListRecord[]> {
+  const rows = await db
+    .selectFrom('lists')
+    .select(columns)
+    .where('lists.id', 'in', accessibleListIds(db, owner, 'read'))
+    .orderBy(sql`case when ${sql.ref('lists.owner_id')} = ${owner} then 0 else 1 end`)
+    .orderBy('lists.is_inbox', 'desc')
+    .orderBy('lists.id')
+    .execute();
+  return rows.map(toRecord);
+}
+
+/** The lists with these ids that `owner` may act on at `access`. */
+export async function findLists(
+  db: Executor,
+  owner: number,
+  ids: readonly number[],
+  access: ListAccess,
+): Promise<ListRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('lists')
+    .select(columns)
+    .where('lists.id', 'in', ids)
+    .where('lists.id', 'in', accessibleListIds(db, owner, access))
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function renameList(
+  db: Executor,
+  owner: number,
+  id: number,
+  name: string,
+): Promise<ListRecord | undefined> {
+  const row = await db
+    .updateTable('lists')
+    .set({ name })
+    .where('id', '=', id)
+    .where('id', 'in', accessibleListIds(db, owner, 'own'))
+    .returning(['id', 'name', 'is_inbox', 'owner_id', 'created_at'])
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
+/** Deletes a list the caller owns with its todos (not an Inbox); returns whether it did. */
+export async function deleteList(db: Executor, owner: number, id: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const list = await trx
+      .selectFrom('lists')
+      .select('id')
+      .where('id', '=', id)
+      .where('is_inbox', '=', sql<boolean>`false`)
+      .where('id', 'in', accessibleListIds(trx, owner, 'own'))
+      .executeTakeFirst();
+    if (!list) return false;
+    await trx.deleteFrom('todos').where('list_id', '=', id).execute();
+    await trx.deleteFrom('lists').where('id', '=', id).execute();
+    return true;
+  });
+}
+
+/** Open and done counts per list, for the lists given (absent lists count zero). */
+export async function countTodos(
+  db: Executor,
+  listIds: readonly number[],
+): Promise<Map<number, { open: number; done: number }>> {
+  const counts = new Map<number, { open: number; done: number }>();
+  if (listIds.length === 0) return counts;
+  const rows = await db
+    .selectFrom('todos')
+    .select((eb) => ['list_id', 'completed', eb.fn.countAll<number | string>().as('count')])
+    .where('list_id', 'in', listIds)
+    .groupBy(['list_id', 'completed'])
+    .execute();
+  for (const row of rows) {
+    if (row.list_id === null) continue;
+    const entry = counts.get(row.list_id) ?? { open: 0, done: 0 };
+    if (row.completed) entry.done += Number(row.count);
+    else entry.open += Number(row.count);
+    counts.set(row.list_id, entry);
+  }
+  return counts;
+}

@@ -1,0 +1,103 @@
+/**
+ * Resolvers for the input-type and bulk todo mutations, and for a todo's `list`
+ * and `owner`. Failures a user can cause come back in the payload as `Error`s
+ * naming the input field they are about.
+ */
+import type { GraphQLContext } from '../graphql/context.js';
+import type { Resolvers } from '../graphql/resolvers-types.generated.js';
+import { createTodoItem, deleteTodos, updateTodoItem, updateTodos } from './todo-edits.repository.js';
+import { parseId } from './todo-id.js';
+import { checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
+
+/** Most ids one bulk operation takes. */
+export const MAX_BULK = 100;
+
+const authenticationRequired: InputError = { message: 'Authentication required', code: 'UNAUTHENTICATED', field: null };
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Parses bulk ids, or says which are malformed or that there are too many. */
+function bulkIds(ids: readonly string[]): { ids: number[]; errors: InputError[] } {
+  if (ids.length > MAX_BULK) {
+    return { ids: [], errors: [{ message: `At most ${MAX_BULK} todos per call.`, code: 'TOO_MANY', field: 'todos' }] };
+  }
+  const parsed = ids.map((id) => parseId(id));
+  const bad = ids.filter((_, i) => parsed[i] === null);
+  if (bad.length > 0) return { ids: [], errors: bad.map((id) => notFound('todos', id)) };
+  return { ids: [...new Set(parsed.filter((id) => id !== null))], errors: [] };
+}
+
+const missingErrors = (missing: 'list' | readonly number[], list?: string | null): InputError[] =>
+  missing === 'list' ? [notFound('list', list ?? '')] : missing.map((id) => notFound('todos', String(id)));
+
+async function bulkUpdate(context: GraphQLContext, todos: readonly string[], changes: TodoChanges, list?: string) {
+  const { owner, db } = context;
+  if (owner === null) return { status: false, errors: [authenticationRequired], todos: [] };
+  const { ids, errors } = bulkIds(todos);
+  if (errors.length > 0) return { status: false, errors, todos: [] };
+  const result = await updateTodos(db, owner, ids, changes);
+  return result.ok
+    ? { status: true, errors: [], todos: result.value }
+    : { status: false, errors: missingErrors(result.missing, list), todos: [] };
+}
+
+export const todoEditResolvers: Resolvers = {
+  Mutation: {
+    addTodo: async (_root, { input }, { owner, db }) => {
+      if (owner === null) return { status: false, errors: [authenticationRequired], todo: null };
+      const { changes, errors } = checkTodoInput(input, 'create');
+      if (errors.length > 0 || changes.description === undefined) return { status: false, errors, todo: null };
+      const result = await createTodoItem(db, owner, {
+        ...changes,
+        description: changes.description,
+        due_date: changes.due_date ?? today(),
+      });
+      return result.ok
+        ? { status: true, errors: [], todo: result.value }
+        : { status: false, errors: missingErrors(result.missing, input.list), todo: null };
+    },
+
+    updateTodo: async (_root, { todo, input }, { owner, db }) => {
+      if (owner === null) return { status: false, errors: [authenticationRequired], todo: null };
+      const id = parseId(todo);
+      if (id === null) return { status: false, errors: [notFound('todo', todo)], todo: null };
+      const { changes, errors } = checkTodoInput(input, 'update');
+      if (errors.length > 0) return { status: false, errors, todo: null };
+      const result = await updateTodoItem(db, owner, id, changes);
+      if (result.ok) return { status: true, errors: [], todo: result.value };
+      return {
+        status: false,
+        errors: [result.missing === 'list' ? notFound('list', input.list ?? '') : notFound('todo', todo)],
+        todo: null,
+      };
+    },
+
+    completeTodos: (_root, { todos }, context) => bulkUpdate(context, todos, { completed: true }),
+    reopenTodos: (_root, { todos }, context) => bulkUpdate(context, todos, { completed: false }),
+    moveTodos: (_root, { todos, list }, context) => {
+      const listId = parseId(list);
+      if (listId === null) return { status: false, errors: [notFound('list', list)], todos: [] };
+      return bulkUpdate(context, todos, { listId }, list);
+    },
+
+    deleteTodos: async (_root, { todos }, { owner, db }) => {
+      if (owner === null) return { status: false, errors: [authenticationRequired], deletedIds: [] };
+      const { ids, errors } = bulkIds(todos);
+      if (errors.length > 0) return { status: false, errors, deletedIds: [] };
+      const result = await deleteTodos(db, owner, ids);
+      return result.ok
+        ? { status: true, errors: [], deletedIds: result.value.map(String) }
+        : { status: false, errors: missingErrors(result.missing), deletedIds: [] };
+    },
+  },
+
+  Todo: {
+    list: async (todo, _args, { loaders }) => {
+      const list = await loaders.list.load(todo.listId);
+      // The todo was read through the same access rule, so its list is readable.
+      if (!list) throw new Error(`Todo ${todo.id} is in list ${todo.listId}, which its reader cannot read`);
+      return list;
+    },
+    owner: async (todo, _args, { loaders }) => (await loaders.user.load(todo.ownerId)) ?? null,
+  },
+};

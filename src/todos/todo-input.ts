@@ -1,0 +1,88 @@
+/**
+ * Checks a `TodoInput` and turns it into column changes. The same input serves
+ * `addTodo` (description required) and `updateTodo` (only the fields present
+ * change; an explicit null clears `notes` and is refused where a value is required).
+ */
+import type { AccountError } from '../accounts/credentials.js';
+import { parseId } from './todo-id.js';
+import type { Priority } from './todo.js';
+
+/** The schema's `TodoInput`, as resolvers receive it: an absent field is `undefined`, an explicit one may be null. */
+export interface TodoInputFields {
+  readonly description?: string | null;
+  readonly notes?: string | null;
+  readonly dueOn?: string | null;
+  readonly priority?: Priority | null;
+  readonly completed?: boolean | null;
+  readonly list?: string | null;
+}
+
+/** Column values to write; only the keys present change. */
+export interface TodoChanges {
+  description?: string;
+  notes?: string | null;
+  due_date?: string;
+  priority?: Priority;
+  completed?: boolean;
+  /** A list id the caller names; the caller must be allowed to change it. */
+  listId?: number;
+}
+
+export type InputError =
+  AccountError | { readonly message: string; readonly code: string; readonly field: string | null };
+
+const MAX_DESCRIPTION = 1000;
+const MAX_NOTES = 10_000;
+
+export function checkTodoInput(
+  input: TodoInputFields,
+  mode: 'create' | 'update',
+): { changes: TodoChanges; errors: InputError[] } {
+  const changes: TodoChanges = {};
+  const errors: InputError[] = [];
+  const refuseNull = (field: keyof TodoInputFields) =>
+    errors.push({ message: `"${field}" cannot be null.`, code: 'INVALID_VALUE', field });
+
+  if (input.description === undefined) {
+    if (mode === 'create') {
+      errors.push({ message: 'A todo needs a description.', code: 'REQUIRED', field: 'description' });
+    }
+  } else if (input.description === null) {
+    refuseNull('description');
+  } else if (input.description.trim() === '' || input.description.length > MAX_DESCRIPTION) {
+    errors.push({
+      message: `A description has 1 to ${MAX_DESCRIPTION} characters, not only spaces.`,
+      code: 'INVALID_DESCRIPTION',
+      field: 'description',
+    });
+  } else {
+    changes.description = input.description;
+  }
+
+  if (input.notes !== undefined) {
+    if (input.notes !== null && input.notes.length > MAX_NOTES) {
+      errors.push({ message: `Notes have at most ${MAX_NOTES} characters.`, code: 'INVALID_NOTES', field: 'notes' });
+    } else {
+      changes.notes = input.notes;
+    }
+  }
+
+  for (const field of ['dueOn', 'priority', 'completed', 'list'] as const) {
+    if (input[field] === null) refuseNull(field);
+  }
+  if (typeof input.dueOn === 'string') changes.due_date = input.dueOn;
+  if (typeof input.priority === 'string') changes.priority = input.priority;
+  if (typeof input.completed === 'boolean') changes.completed = input.completed;
+  if (typeof input.list === 'string') {
+    const listId = parseId(input.list);
+    if (listId === null) errors.push(notFound('list', input.list));
+    else changes.listId = listId;
+  }
+  return { changes, errors };
+}
+
+export const notFound = (field: string, id: string): InputError => ({
+  message: `No ${field === 'list' ? 'list' : 'todo'} with id ${id} that you may change.`,
+  code: 'NOT_FOUND',
+  field,
+});
