@@ -30,6 +30,7 @@ const output = await codegen({
       User: '../accounts/accounts.repository.js#UserRecord',
       LoginPayload: '../accounts/account-rules.js#LoginResult',
       TodoList: '../lists/lists.repository.js#ListRecord',
+      TodoConnection: '../todos/todo-pages.js#TodoPage',
     },
     // Resolvers may return a value or a promise of it, nothing looser.
     resolverTypeWrapperSignature: 'Promise<T> | T',

@@ -46,6 +46,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       windowSeconds: config.loginWindowSeconds,
     }),
     allowAnonymous: config.allowAnonymous,
+    maxPageSize: config.maxPageSize,
   });
   const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;

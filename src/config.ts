@@ -43,6 +43,8 @@ export interface Config {
   /** Failed logins for one username within the window after which logins are refused. */
   readonly loginMaxFailures: number;
   readonly loginWindowSeconds: number;
+  /** Most items one page of a connection holds (`first`/`last`). */
+  readonly maxPageSize: number;
 }
 
 export const MIN_AUTH_SECRET_LENGTH = 32;
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlSeconds: read.integer('SESSION_TTL_SECONDS', 7 * 24 * 3600, 1, 366 * 24 * 3600),
     loginMaxFailures: read.integer('LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginWindowSeconds: read.integer('LOGIN_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
+    maxPageSize: read.integer('MAX_PAGE_SIZE', 100, 1, 1000),
   };
   if (config.authSecret === undefined && production) {
     read.problems.push(

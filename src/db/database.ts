@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyConfig } from 'kysely';
 import pg from 'pg';
 import type { DatabaseLocation, SqliteSynchronous } from '../config.js';
 import { registerSqlite, sqliteForKysely } from './sqlite-statements.js';
@@ -26,6 +26,15 @@ export interface DatabaseOptions {
   readonly sqliteSynchronous?: SqliteSynchronous;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   readonly onPoolError?: (error: Error) => void;
+  /** Called with every SQL statement sent, whichever path sends it (tests count them). */
+  readonly onStatement?: (sqlText: string) => void;
+}
+
+function statementLog(onStatement: ((sqlText: string) => void) | undefined): KyselyConfig['log'] {
+  if (!onStatement) return undefined;
+  return (event) => {
+    if (event.level === 'query') onStatement(event.query.sql);
+  };
 }
 
 /**
@@ -61,8 +70,11 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const statements = sqliteForKysely(database);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements }) });
+  const statements = sqliteForKysely(database, options.onStatement);
+  const db = new Kysely<Tables>({
+    dialect: new SqliteDialect({ database: statements }),
+    log: statementLog(options.onStatement),
+  });
   registerSqlite(db as Kysely<unknown>, statements);
   return db;
 }
@@ -76,5 +88,5 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Kysel
   // An idle client losing its connection must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', (error) => options.onPoolError?.(error));
-  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: statementLog(options.onStatement) });
 }

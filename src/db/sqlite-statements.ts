@@ -54,12 +54,13 @@ export interface SqliteStatements extends SqliteDatabase {
   execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined;
 }
 
-export function sqliteForKysely(database: SQLite.Database): SqliteStatements {
+export function sqliteForKysely(database: SQLite.Database, onStatement?: (sqlText: string) => void): SqliteStatements {
   const statements = new LruMap<string, Statement>(STATEMENT_CACHE_SIZE);
   return {
     close: () => database.close(),
     execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined {
       if (database.inTransaction) return undefined;
+      onStatement?.(sqlText);
       const statement = this.prepare(sqlText);
       if (statement.reader) return { rows: statement.all(parameters) as Row[] };
       const { changes, lastInsertRowid } = statement.run(parameters);

@@ -13,8 +13,8 @@ export interface TodosTable {
   /** The list the todo is in; set on every todo (null only in a row written before lists existed). */
   list_id: number | null;
   notes: string | null;
-  /** One of the schema's Priority values. */
-  priority: Generated<string>;
+  /** The Priority's rank: 0 LOW, 1 NORMAL, 2 HIGH, 3 URGENT (see todo.ts). */
+  priority: Generated<number>;
   created_at: Generated<IsoTime>;
   updated_at: Generated<IsoTime>;
   completed_at: IsoTime | null;

@@ -24,6 +24,8 @@ export type GraphQLContext = {
   /** Lets account operations set the session cookie on this response. */
   readonly response: ResponseCookies;
   readonly accounts: AccountRules;
+  /** Most items one page of a connection may hold. */
+  readonly maxPageSize: number;
   /** This request's batch loaders, made on first use. */
   readonly loaders: Loaders;
 };

@@ -26,6 +26,7 @@ export interface GraphQLEndpointOptions {
   readonly sessions: Sessions;
   readonly accounts: AccountRules;
   readonly allowAnonymous: boolean;
+  readonly maxPageSize: number;
 }
 
 export interface GraphQLRequest {

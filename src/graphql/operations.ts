@@ -26,6 +26,7 @@ export interface OperationsOptions {
   readonly accounts: AccountRules;
   /** Whether callers who are not signed in may use the anonymous space. */
   readonly allowAnonymous: boolean;
+  readonly maxPageSize: number;
 }
 
 /** Execution arguments with this server's context. */
@@ -36,7 +37,7 @@ export class Operations {
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
   prepare(params: RequestParams, state: RequestState): PreparedOperation | readonly GraphQLError[] {
-    const { schema, db, documents, accounts, allowAnonymous } = this.options;
+    const { schema, db, documents, accounts, allowAnonymous, maxPageSize } = this.options;
     const preparation = documents.prepare(params.query);
     if (preparation.errors) return preparation.errors;
     const { document } = preparation;
@@ -65,6 +66,7 @@ export class Operations {
       owner,
       response: state,
       accounts,
+      maxPageSize,
       get loaders() {
         loaders ??= createLoaders(db, owner);
         return loaders;

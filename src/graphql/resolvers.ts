@@ -2,6 +2,7 @@
 import { accountResolvers } from '../accounts/accounts.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
+import { todoPageResolvers } from '../todos/todo-pages.resolvers.js';
 import { todoResolvers } from '../todos/todos.resolvers.js';
 import type { Resolvers } from './resolvers-types.generated.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
@@ -9,6 +10,7 @@ import { DateScalar, DateTimeScalar } from './scalars.js';
 export const resolvers: readonly Resolvers[] = [
   todoResolvers,
   todoEditResolvers,
+  todoPageResolvers,
   accountResolvers,
   listResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },

@@ -5,7 +5,7 @@
  */
 import type { AccountError } from '../accounts/credentials.js';
 import { parseId } from './todo-id.js';
-import type { Priority } from './todo.js';
+import { priorityRank, type Priority } from './todo.js';
 
 /** The schema's `TodoInput`, as resolvers receive it: an absent field is `undefined`, an explicit one may be null. */
 export interface TodoInputFields {
@@ -22,7 +22,8 @@ export interface TodoChanges {
   description?: string;
   notes?: string | null;
   due_date?: string;
-  priority?: Priority;
+  /** Rank, as stored. */
+  priority?: number;
   completed?: boolean;
   /** A list id the caller names; the caller must be allowed to change it. */
   listId?: number;
@@ -71,7 +72,7 @@ export function checkTodoInput(
     if (input[field] === null) refuseNull(field);
   }
   if (typeof input.dueOn === 'string') changes.due_date = input.dueOn;
-  if (typeof input.priority === 'string') changes.priority = input.priority;
+  if (typeof input.priority === 'string') changes.priority = priorityRank(input.priority);
   if (typeof input.completed === 'boolean') changes.completed = input.completed;
   if (typeof input.list === 'string') {
     const listId = parseId(input.list);

@@ -23,5 +23,9 @@ export interface TodoRecord {
   readonly ownerId: number;
 }
 
+/** Least to most: a priority is stored as its index here. */
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
 export type Priority = (typeof PRIORITIES)[number];
+
+export const priorityRank = (priority: Priority): number => PRIORITIES.indexOf(priority);
+export const priorityOfRank = (rank: number): Priority => PRIORITIES[rank] ?? 'NORMAL';

@@ -7,7 +7,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { preparedQuery } from '../db/prepared-query.js';
 import type { Tables, TodosTable } from '../db/tables.js';
 import { formatDueDate } from './due-date.js';
-import type { Priority, TodoRecord } from './todo.js';
+import { priorityOfRank, type TodoRecord } from './todo.js';
 import { accessibleListIds } from '../lists/list-access.js';
 
 export type Executor = Kysely<Tables>;
@@ -36,7 +36,7 @@ export function toTodoRecord(row: TodoRow): TodoRecord {
     dueOn: row.due_date,
     dueDate: formatDueDate(row.due_date),
     notes: row.notes,
-    priority: row.priority as Priority,
+    priority: priorityOfRank(row.priority),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,

@@ -41,7 +41,16 @@ export interface TestServer {
 /** Signs the tests' tokens; a test passes AUTH_SECRET: '' to use the one kept in the database. */
 export const TEST_AUTH_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
-export async function startTestServer(testDb: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Called with every SQL statement the server sends. */
+  readonly onStatement?: (sqlText: string) => void;
+}
+
+export async function startTestServer(
+  testDb: TestDatabase,
+  env: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const config: Config = {
     ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', AUTH_SECRET: TEST_AUTH_SECRET, ...env }),
     database: testDb.location,
@@ -56,7 +65,7 @@ export async function startTestServer(testDb: TestDatabase, env: Record<string, 
     },
   });
   const logger = createLogger(config, logSink);
-  const database = openDatabase(config.database);
+  const database = openDatabase(config.database, { onStatement: options.onStatement });
   await migrateToLatest(database);
   const server = createApp({ config, database, logger, authSecret: await resolveAuthSecret(config, database) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

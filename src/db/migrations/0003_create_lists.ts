@@ -43,7 +43,8 @@ export const createLists: Migration = {
     await db.schema.alterTable('todos').addColumn('notes', 'text').execute();
     await db.schema
       .alterTable('todos')
-      .addColumn('priority', 'text', (column) => column.notNull().defaultTo('NORMAL'))
+      // A rank (0 LOW … 3 URGENT), so ordering by priority is ordering by the column, and indexable.
+      .addColumn('priority', 'integer', (column) => column.notNull().defaultTo(1))
       .execute();
     for (const name of ['created_at', 'updated_at']) {
       await db.schema

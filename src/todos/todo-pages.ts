@@ -1,0 +1,183 @@
+/**
+ * Pages of todos as Relay connections, read by key: `WHERE (key, id) > (…)`
+ * `ORDER BY key, id LIMIT n + 1`, never OFFSET, so any page costs what the first
+ * does and rows added or removed between requests make no page skip or repeat
+ * an item. The id breaks ties, so the order is total.
+ */
+import { GraphQLError } from 'graphql';
+import { sql, type ExpressionBuilder, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Tables } from '../db/tables.js';
+import { accessibleListIds } from '../lists/list-access.js';
+import { decodeCursor, encodeCursor, type Cursor, type OrderField } from './cursor.js';
+import { parseId } from './todo-id.js';
+import { priorityRank, type Priority, type TodoRecord } from './todo.js';
+import { todoColumns, toTodoRecord } from './todos.repository.js';
+
+export interface TodoFilterInput {
+  readonly list?: string | null;
+  readonly completed?: boolean | null;
+  readonly dueBefore?: string | null;
+  readonly dueAfter?: string | null;
+  readonly overdue?: boolean | null;
+  readonly priority?: readonly Priority[] | null;
+  readonly text?: string | null;
+}
+
+export interface PageArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+  readonly filter?: TodoFilterInput | null;
+  readonly orderBy?: { readonly field: OrderField; readonly direction?: 'ASC' | 'DESC' | null } | null;
+}
+
+export interface TodoPage {
+  readonly edges: { readonly cursor: string; readonly node: TodoRecord }[];
+  readonly pageInfo: {
+    readonly hasNextPage: boolean;
+    readonly hasPreviousPage: boolean;
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+  };
+  /** Counted only when a client asks for it. */
+  readonly totalCount: () => Promise<number>;
+}
+
+const pageError = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+type Builder = ExpressionBuilder<Tables, 'todos'>;
+
+function sortKey(field: OrderField): Expression<string | number> {
+  switch (field) {
+    case 'DUE_ON':
+      return sql.ref('todos.due_date');
+    case 'PRIORITY':
+      return sql.ref('todos.priority');
+    case 'CREATED_AT':
+      return sql.ref('todos.created_at');
+    case 'COMPLETED_AT':
+      // Never completed sorts as the empty string: first ascending on both databases.
+      return sql`coalesce(${sql.ref('todos.completed_at')}, '')`;
+  }
+}
+
+function keyOf(todo: TodoRecord, field: OrderField): string | number {
+  switch (field) {
+    case 'DUE_ON':
+      return todo.dueOn;
+    case 'PRIORITY':
+      return priorityRank(todo.priority);
+    case 'CREATED_AT':
+      return todo.createdAt;
+    case 'COMPLETED_AT':
+      return todo.completedAt ?? '';
+  }
+}
+
+/** `%text%` for LIKE, with LIKE's own wildcards taken literally. */
+const containing = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function filterConditions(eb: Builder, filter: TodoFilterInput, listId: number | undefined): Expression<SqlBool>[] {
+  const conditions: Expression<SqlBool>[] = [];
+  if (listId !== undefined) conditions.push(eb('todos.list_id', '=', listId));
+  if (typeof filter.completed === 'boolean') {
+    conditions.push(eb('todos.completed', '=', filter.completed ? sql<boolean>`true` : sql<boolean>`false`));
+  }
+  if (filter.dueBefore) conditions.push(eb('todos.due_date', '<', filter.dueBefore));
+  if (filter.dueAfter) conditions.push(eb('todos.due_date', '>', filter.dueAfter));
+  if (typeof filter.overdue === 'boolean') {
+    const today = new Date().toISOString().slice(0, 10);
+    const overdue = eb.and([eb('todos.completed', '=', sql<boolean>`false`), eb('todos.due_date', '<', today)]);
+    conditions.push(filter.overdue ? overdue : eb.not(overdue));
+  }
+  if (filter.priority) conditions.push(eb('todos.priority', 'in', filter.priority.map(priorityRank)));
+  if (filter.text) {
+    const pattern = containing(filter.text);
+    conditions.push(
+      eb.or([
+        sql<SqlBool>`lower(${sql.ref('todos.description')}) like ${pattern} escape '\\'`,
+        sql<SqlBool>`lower(coalesce(${sql.ref('todos.notes')}, '')) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  return conditions;
+}
+
+/**
+ * One page of the todos `owner` may read, matching `args.filter`, in
+ * `args.orderBy` order. `fixedList` (a list the caller may read) replaces the
+ * filter's list. Throws a BAD_USER_INPUT GraphQLError for bad page arguments.
+ */
+export async function pageOfTodos(
+  db: Kysely<Tables>,
+  owner: number,
+  args: PageArgs,
+  maxPageSize: number,
+  fixedList?: number,
+): Promise<TodoPage> {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw pageError('Give either "first" or "last", not both.');
+  const size = first ?? last;
+  if (size == null) throw pageError(`Give "first" or "last": pages hold at most ${maxPageSize} todos.`);
+  if (size < 0 || size > maxPageSize) throw pageError(`"first" and "last" must be from 0 to ${maxPageSize}.`);
+  if (first != null && before != null) throw pageError('"before" goes with "last", not "first".');
+  if (last != null && after != null) throw pageError('"after" goes with "first", not "last".');
+
+  const field = args.orderBy?.field ?? 'CREATED_AT';
+  const descending = args.orderBy?.direction === 'DESC';
+  const backward = last != null;
+  const cursorText = backward ? before : after;
+  let cursor: Cursor | null = null;
+  if (cursorText != null) {
+    cursor = decodeCursor(cursorText);
+    if (!cursor) throw pageError(`"${backward ? 'before' : 'after'}" is not a cursor from this server.`);
+    if (cursor.field !== field)
+      throw pageError('The cursor belongs to another order: use cursors from the same orderBy.');
+  }
+
+  const filter = args.filter ?? {};
+  let listId = fixedList;
+  if (listId === undefined && filter.list != null) {
+    // An id that cannot be a list matches nothing, like a list the caller cannot read.
+    listId = parseId(filter.list) ?? 0;
+  }
+  const key = sortKey(field);
+  // Walking backward reads the order reversed, then turns the page around.
+  const ascending = descending === backward;
+  const direction = ascending ? 'asc' : 'desc';
+
+  const matching = db
+    .selectFrom('todos')
+    .where('todos.list_id', 'in', accessibleListIds(db, owner, 'read'))
+    .where((eb) => eb.and(filterConditions(eb, filter, listId)));
+
+  let page = matching.select(todoColumns);
+  if (cursor) {
+    const comparison = sql.raw(ascending ? '>' : '<');
+    page = page.where(sql<SqlBool>`(${key}, ${sql.ref('todos.id')}) ${comparison} (${cursor.key}, ${cursor.id})`);
+  }
+  const rows = await page
+    .orderBy(key, direction)
+    .orderBy('todos.id', direction)
+    .limit(size + 1)
+    .execute();
+
+  const more = rows.length > size;
+  const nodes = rows.slice(0, size).map(toTodoRecord);
+  if (backward) nodes.reverse();
+  const edges = nodes.map((node) => ({ cursor: encodeCursor({ field, key: keyOf(node, field), id: node.id }), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: !backward && more,
+      hasPreviousPage: backward && more,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: async () => {
+      const row = await matching.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirst();
+      return Number(row?.count ?? 0);
+    },
+  };
+}
