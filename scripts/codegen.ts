@@ -25,6 +25,8 @@ const output = await codegen({
     useTypeImports: true,
     contextType: './context.js#GraphQLContext',
     scalars: { Date: 'string', DateTime: 'string' },
+    // Enums as string unions: resolvers return plain strings, as the wire carries them.
+    enumsAsTypes: true,
     mappers: {
       Todo: '../todos/todo.js#TodoRecord',
       User: '../accounts/accounts.repository.js#UserRecord',

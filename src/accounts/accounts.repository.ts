@@ -157,3 +157,8 @@ export async function findUsers(db: Executor, ids: readonly number[]): Promise<U
   if (ids.length === 0) return [];
   return db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute();
 }
+
+/** The user with this username (letter case ignored). */
+export async function findUserByName(db: Executor, usernameKey: string): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').select(['id', 'username']).where('username_key', '=', usernameKey).executeTakeFirst();
+}

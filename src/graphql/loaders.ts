@@ -1,5 +1,5 @@
 /**
- * Per-request batch loaders (DataLoader): every `owner`, `list` and count that
+ * Per-request batch loaders (DataLoader): every `owner`, `list`, count and member list that
  * one operation asks for is fetched with one query per kind, however many items
  * ask. They are made on first use, so requests that need none pay nothing.
  */
@@ -7,13 +7,15 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { findUsers, type UserRecord } from '../accounts/accounts.repository.js';
 import type { Tables } from '../db/tables.js';
-import { countTodos, findLists, type ListRecord } from '../lists/lists.repository.js';
+import { countTodos, findLists, findMembers, type ListRecord, type MemberRecord } from '../lists/lists.repository.js';
 
 export interface Loaders {
   /** Lists the caller may read, by id; undefined for any other id. */
   readonly list: DataLoader<number, ListRecord | undefined>;
   readonly user: DataLoader<number, UserRecord | undefined>;
   readonly counts: DataLoader<number, { open: number; done: number }>;
+  /** Members of a list, by list id. */
+  readonly members: DataLoader<number, MemberRecord[]>;
 }
 
 export function createLoaders(db: Kysely<Tables>, owner: number | null): Loaders {
@@ -30,6 +32,10 @@ export function createLoaders(db: Kysely<Tables>, owner: number | null): Loaders
     counts: new DataLoader(async (ids) => {
       const counts = await countTodos(db, ids);
       return ids.map((id) => counts.get(id) ?? { open: 0, done: 0 });
+    }),
+    members: new DataLoader(async (ids) => {
+      const members = await findMembers(db, ids);
+      return ids.map((id) => members.filter((member) => member.listId === id));
     }),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ListsTable, Tables } from '../db/tables.js';
-import { accessibleListIds, type ListAccess } from './list-access.js';
+import { accessibleListIds, type ListAccess, type ListRole } from './list-access.js';
 
 type Executor = Kysely<Tables>;
 
@@ -133,4 +133,68 @@ export async function countTodos(
     counts.set(row.list_id, entry);
   }
   return counts;
+}
+
+export interface MemberRecord {
+  readonly listId: number;
+  readonly userId: number;
+  readonly username: string;
+  readonly role: ListRole;
+}
+
+/** Members of the lists given, in the order they were added (for DataLoader: one query per batch). */
+export async function findMembers(db: Executor, listIds: readonly number[]): Promise<MemberRecord[]> {
+  if (listIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('list_members')
+    .innerJoin('users', 'users.id', 'list_members.user_id')
+    .select(['list_members.list_id', 'list_members.user_id', 'users.username', 'list_members.role'])
+    .where('list_members.list_id', 'in', listIds)
+    .orderBy('list_members.created_at')
+    .orderBy('list_members.user_id')
+    .execute();
+  return rows.map((row) => ({
+    listId: row.list_id,
+    userId: row.user_id,
+    username: row.username,
+    role: row.role === 'EDITOR' ? 'EDITOR' : 'VIEWER',
+  }));
+}
+
+/** Adds `userId` to a list the caller owns as `role`, or changes their role; false when the caller does not own it. */
+export async function shareList(
+  db: Executor,
+  owner: number,
+  listId: number,
+  userId: number,
+  role: ListRole,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const owned = await trx
+      .selectFrom('lists')
+      .select('id')
+      .where('id', '=', listId)
+      .where('id', 'in', accessibleListIds(trx, owner, 'own'))
+      .executeTakeFirst();
+    if (!owned) return false;
+    await trx
+      .insertInto('list_members')
+      .values({ list_id: listId, user_id: userId, role, created_at: new Date().toISOString() })
+      .onConflict((conflict) => conflict.columns(['list_id', 'user_id']).doUpdateSet({ role }))
+      .execute();
+    return true;
+  });
+}
+
+/** Removes `userId` from a list the caller owns; false when the caller does not own it. */
+export async function unshareList(db: Executor, owner: number, listId: number, userId: number): Promise<boolean> {
+  const owned = await db
+    .selectFrom('lists')
+    .select('id')
+    .where('id', '=', listId)
+    .where('id', 'in', accessibleListIds(db, owner, 'own'))
+    .executeTakeFirst();
+  if (!owned) return false;
+  await db.deleteFrom('list_members').where('list_id', '=', listId).where('user_id', '=', userId).execute();
+  return true;
 }

@@ -2,7 +2,18 @@
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseId } from '../todos/todo-id.js';
-import { deleteList, insertList, listLists, renameList } from './lists.repository.js';
+import { findUserByName, type UserRecord } from '../accounts/accounts.repository.js';
+import type { InputError } from '../todos/todo-input.js';
+import { usernameKey } from '../accounts/credentials.js';
+import {
+  deleteList,
+  findLists,
+  insertList,
+  listLists,
+  renameList,
+  shareList,
+  unshareList,
+} from './lists.repository.js';
 
 const MAX_NAME = 100;
 
@@ -30,6 +41,28 @@ function checkName(name: string | null | undefined) {
 }
 
 const ownerOf = ({ owner }: GraphQLContext) => owner;
+
+/**
+ * Who to add to or remove from which list, by whom; or why not. A list the
+ * caller does not own is not found, before anything is said about the user.
+ */
+async function membershipChange(
+  context: GraphQLContext,
+  list: string,
+  username: string,
+): Promise<{ error: InputError } | { owner: number; listId: number; user: UserRecord }> {
+  const { viewer, db } = context;
+  if (viewer.kind !== 'user') return { error: authenticationRequired };
+  const listId = parseId(list);
+  const [owned] = listId === null ? [] : await findLists(db, viewer.user.id, [listId], 'own');
+  if (!owned) return { error: listNotFound(list) };
+  const user = await findUserByName(db, usernameKey(username));
+  if (!user) return { error: { message: `No user named "${username}".`, code: 'NOT_FOUND', field: 'username' } };
+  if (user.id === viewer.user.id) {
+    return { error: { message: 'A list cannot be shared with its owner.', code: 'INVALID_VALUE', field: 'username' } };
+  }
+  return { owner: viewer.user.id, listId: owned.id, user };
+}
 
 export const listResolvers: Resolvers = {
   Query: {
@@ -67,6 +100,22 @@ export const listResolvers: Resolvers = {
         ? { status: true, errors: [], list: renamed }
         : { status: false, errors: [listNotFound(list)], list: null };
     },
+    shareList: async (_root, { list, username, role }, context) => {
+      const change = await membershipChange(context, list, username);
+      if ('error' in change) return { status: false, errors: [change.error], list: null };
+      if (!(await shareList(context.db, change.owner, change.listId, change.user.id, role))) {
+        return { status: false, errors: [listNotFound(list)], list: null };
+      }
+      return { status: true, errors: [], list: (await context.loaders.list.load(change.listId)) ?? null };
+    },
+    unshareList: async (_root, { list, username }, context) => {
+      const change = await membershipChange(context, list, username);
+      if ('error' in change) return { status: false, errors: [change.error], list: null };
+      if (!(await unshareList(context.db, change.owner, change.listId, change.user.id))) {
+        return { status: false, errors: [listNotFound(list)], list: null };
+      }
+      return { status: true, errors: [], list: (await context.loaders.list.load(change.listId)) ?? null };
+    },
     deleteList: async (_root, { list }, context) => {
       const owner = ownerOf(context);
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
@@ -90,5 +139,15 @@ export const listResolvers: Resolvers = {
     owner: async (list, _args, { loaders }) => (await loaders.user.load(list.ownerId)) ?? null,
     openCount: async (list, _args, { loaders }) => (await loaders.counts.load(list.id)).open,
     doneCount: async (list, _args, { loaders }) => (await loaders.counts.load(list.id)).done,
+    access: async (list, _args, { owner, loaders }) => {
+      if (list.ownerId === owner) return 'OWNER';
+      const members = await loaders.members.load(list.id);
+      return members.find((member) => member.userId === owner)?.role ?? 'VIEWER';
+    },
+    members: async (list, _args, { loaders }) =>
+      (await loaders.members.load(list.id)).map((member) => ({
+        user: { id: member.userId, username: member.username },
+        role: member.role,
+      })),
   },
 };
