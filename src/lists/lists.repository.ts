@@ -161,6 +161,16 @@ export async function findMembers(db: Executor, listIds: readonly number[]): Pro
   }));
 }
 
+async function ownsList(db: Executor, owner: number, listId: number): Promise<boolean> {
+  const owned = await db
+    .selectFrom('lists')
+    .select('id')
+    .where('id', '=', listId)
+    .where('id', 'in', accessibleListIds(db, owner, 'own'))
+    .executeTakeFirst();
+  return owned !== undefined;
+}
+
 /** Adds `userId` to a list the caller owns as `role`, or changes their role; false when the caller does not own it. */
 export async function shareList(
   db: Executor,
@@ -170,13 +180,7 @@ export async function shareList(
   role: ListRole,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const owned = await trx
-      .selectFrom('lists')
-      .select('id')
-      .where('id', '=', listId)
-      .where('id', 'in', accessibleListIds(trx, owner, 'own'))
-      .executeTakeFirst();
-    if (!owned) return false;
+    if (!(await ownsList(trx, owner, listId))) return false;
     await trx
       .insertInto('list_members')
       .values({ list_id: listId, user_id: userId, role, created_at: new Date().toISOString() })
@@ -188,13 +192,9 @@ export async function shareList(
 
 /** Removes `userId` from a list the caller owns; false when the caller does not own it. */
 export async function unshareList(db: Executor, owner: number, listId: number, userId: number): Promise<boolean> {
-  const owned = await db
-    .selectFrom('lists')
-    .select('id')
-    .where('id', '=', listId)
-    .where('id', 'in', accessibleListIds(db, owner, 'own'))
-    .executeTakeFirst();
-  if (!owned) return false;
-  await db.deleteFrom('list_members').where('list_id', '=', listId).where('user_id', '=', userId).execute();
-  return true;
+  return db.transaction().execute(async (trx) => {
+    if (!(await ownsList(trx, owner, listId))) return false;
+    await trx.deleteFrom('list_members').where('list_id', '=', listId).where('user_id', '=', userId).execute();
+    return true;
+  });
 }
