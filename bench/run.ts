@@ -11,9 +11,7 @@
  *   npm run bench -- --rounds 5 --windows 10
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,9 +19,10 @@ import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { ANONYMOUS_OWNER } from '../src/db/tables.js';
 import type { LoadPlan, LoadResult } from './load.js';
+import { measurePages } from './pages.js';
+import { freePort, hasTaskset, pinned, root, startServer, stopServer, waitUntilServing } from './servers.js';
 import { operations, seedTodos, type Operation } from './workload.js';
 
-const root = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
@@ -54,21 +53,6 @@ interface RunResult extends LoadResult {
   readonly sampleBody: string;
 }
 
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pinned = (core: number, command: string[]) =>
-  hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 async function seedTemplate(file: string): Promise<void> {
   const database = openDatabase({ dialect: 'sqlite', file });
   await migrateToLatest(database);
@@ -86,42 +70,8 @@ async function seedTemplate(file: string): Promise<void> {
   await database.close();
 }
 
-function startContender(contender: Contender, dbFile: string, port: number): ChildProcess {
-  const command =
-    contender === 'project'
-      ? [process.execPath, path.join(root, 'dist/server.js')]
-      : [process.execPath, '--import', 'tsx', path.join(root, 'bench/baseline-server.ts')];
-  const [program = '', ...rest] = pinned(0, command);
-  return spawn(program, rest, {
-    cwd: root,
-    // Logs go to /dev/null: the server still formats and writes every line, at the default level.
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite://${dbFile}`,
-      DATABASE_FILE: dbFile,
-      SQLITE_SYNCHRONOUS,
-      // Production requires a signing secret; the workload itself is anonymous.
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
-    },
-  });
-}
-
-async function waitUntilServing(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const startContender = (contender: Contender, dbFile: string, port: number): ChildProcess =>
+  startServer(contender, { dbFile, port, sqliteSynchronous: SQLITE_SYNCHRONOUS });
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
@@ -162,11 +112,7 @@ async function start(contender: Contender, operation: Operation, template: strin
   return { child, url };
 }
 
-async function stop({ child }: Started): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-}
+const stop = ({ child }: Started): Promise<void> => stopServer(child);
 
 /**
  * One round of one operation: both servers start on core 0 (each with its own
@@ -309,6 +255,27 @@ const checks = [
 for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.name}`);
 for (const problem of problems) console.error(`✗ ${problem}`);
 
+// Pages at scale (bench/pages.ts): depth must not matter.
+const pageTimings = await measurePages({ smoke }).catch((error: unknown) => {
+  problems.push(`pages at scale: ${error instanceof Error ? error.message : String(error)}`);
+  return [];
+});
+const ms = (value: number | null) => (value === null ? '—' : value.toFixed(2));
+console.log(
+  [
+    '',
+    `Pages of 10 todos at scale (SQLite, one list; median ms per request over HTTP):`,
+    '',
+    '| todos | order | first page | page 1,000 | last page |',
+    '| ---: | --- | ---: | ---: | ---: |',
+    ...pageTimings.map(
+      (timing) =>
+        `| ${timing.rows.toLocaleString('en')} | ${timing.order} | ${ms(timing.firstPageMs)} | ${ms(timing.page1000Ms)} | ${ms(timing.lastPageMs)} |`,
+    ),
+    '',
+  ].join('\n'),
+);
+
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   path.join(root, smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
@@ -329,6 +296,7 @@ writeFileSync(
         pinned: hasTaskset,
       },
       operations: summary,
+      pagesAtScale: pageTimings,
       checks,
       problems,
     },

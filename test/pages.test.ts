@@ -219,6 +219,16 @@ for (const target of databaseTargets) {
         moved.slice(0, 2),
       );
       assert.equal(nested.list.todos.pageInfo.hasNextPage, true);
+
+      // With todos in two lists, a page merges one ordered read per list: the order must not change.
+      for (const field of ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT'] as const) {
+        for (const direction of ['ASC', 'DESC'] as const) {
+          const order = { field, direction };
+          const expected = expectedOrder(items, order);
+          assert.deepEqual(await walk(order, 4, false), expected, `${field} ${direction} forward over two lists`);
+          assert.deepEqual(await walk(order, 4, true), expected, `${field} ${direction} backward over two lists`);
+        }
+      }
     });
 
     it('shows nobody else the todos, even by naming the list', async () => {

@@ -11,7 +11,7 @@ import { accessibleListIds } from '../lists/list-access.js';
 import { decodeCursor, encodeCursor, type Cursor, type OrderField } from './cursor.js';
 import { parseId } from './todo-id.js';
 import { priorityRank, type Priority, type TodoRecord } from './todo.js';
-import { todoColumns, toTodoRecord } from './todos.repository.js';
+import { todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
 
 export interface TodoFilterInput {
   readonly list?: string | null;
@@ -48,19 +48,26 @@ const pageError = (message: string) => new GraphQLError(message, { extensions: {
 
 type Builder = ExpressionBuilder<Tables, 'todos'>;
 
-function sortKey(field: OrderField): Expression<string | number> {
+/** The sort key of `field` on `table` (the todos table, or a page read from it). */
+function sortKey(field: OrderField, table = 'todos'): Expression<string | number> {
   switch (field) {
     case 'DUE_ON':
-      return sql.ref('todos.due_date');
+      return sql.ref(`${table}.due_date`);
     case 'PRIORITY':
-      return sql.ref('todos.priority');
+      return sql.ref(`${table}.priority`);
     case 'CREATED_AT':
-      return sql.ref('todos.created_at');
+      return sql.ref(`${table}.created_at`);
     case 'COMPLETED_AT':
       // Never completed sorts as the empty string: first ascending on both databases.
-      return sql`coalesce(${sql.ref('todos.completed_at')}, '')`;
+      return sql`coalesce(${sql.ref(`${table}.completed_at`)}, '')`;
   }
 }
+
+/**
+ * Above this many lists, one page is read by sorting the caller's todos instead
+ * of merging one index seek per list (SQLite allows 500 terms per UNION).
+ */
+const MERGED_LISTS_LIMIT = 50;
 
 function keyOf(todo: TodoRecord, field: OrderField): string | number {
   switch (field) {
@@ -78,9 +85,8 @@ function keyOf(todo: TodoRecord, field: OrderField): string | number {
 /** `%text%` for LIKE, with LIKE's own wildcards taken literally. */
 const containing = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-function filterConditions(eb: Builder, filter: TodoFilterInput, listId: number | undefined): Expression<SqlBool>[] {
+function filterConditions(eb: Builder, filter: TodoFilterInput): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = [];
-  if (listId !== undefined) conditions.push(eb('todos.list_id', '=', listId));
   if (typeof filter.completed === 'boolean') {
     conditions.push(eb('todos.completed', '=', filter.completed ? sql<boolean>`true` : sql<boolean>`false`));
   }
@@ -137,31 +143,48 @@ export async function pageOfTodos(
   }
 
   const filter = args.filter ?? {};
-  let listId = fixedList;
-  if (listId === undefined && filter.list != null) {
-    // An id that cannot be a list matches nothing, like a list the caller cannot read.
-    listId = parseId(filter.list) ?? 0;
-  }
+  // The lists to read: the one asked for if the caller may read it, else all they may.
+  let lists = db
+    .selectFrom('lists')
+    .select('lists.id')
+    .where('lists.id', 'in', accessibleListIds(db, owner, 'read'));
+  const only = fixedList ?? (filter.list != null ? (parseId(filter.list) ?? 0) : undefined);
+  if (only !== undefined) lists = lists.where('lists.id', '=', only);
+  const listIds = (await lists.execute()).map((row) => row.id);
+
   const key = sortKey(field);
   // Walking backward reads the order reversed, then turns the page around.
   const ascending = descending === backward;
   const direction = ascending ? 'asc' : 'desc';
 
-  const matching = db
-    .selectFrom('todos')
-    .where('todos.list_id', 'in', accessibleListIds(db, owner, 'read'))
-    .where((eb) => eb.and(filterConditions(eb, filter, listId)));
+  const matching = (ids: readonly number[]) =>
+    db
+      .selectFrom('todos')
+      .where('todos.list_id', 'in', ids.length > 0 ? ids : [0])
+      .where((eb) => eb.and(filterConditions(eb, filter)));
+  const pageOf = (ids: readonly number[]) => {
+    let page = matching(ids).select(todoColumns);
+    if (cursor) {
+      const comparison = sql.raw(ascending ? '>' : '<');
+      page = page.where(sql<SqlBool>`(${key}, ${sql.ref('todos.id')}) ${comparison} (${cursor.key}, ${cursor.id})`);
+    }
+    return page
+      .orderBy(key, direction)
+      .orderBy('todos.id', direction)
+      .limit(size + 1);
+  };
 
-  let page = matching.select(todoColumns);
-  if (cursor) {
-    const comparison = sql.raw(ascending ? '>' : '<');
-    page = page.where(sql<SqlBool>`(${key}, ${sql.ref('todos.id')}) ${comparison} (${cursor.key}, ${cursor.id})`);
+  let rows: TodoRow[];
+  if (listIds.length <= 1 || listIds.length > MERGED_LISTS_LIMIT) {
+    rows = await pageOf(listIds).execute();
+  } else {
+    // One index seek per list, merged: each list gives at most a page, in order.
+    const perList = listIds.map((id) => sql`select * from (${pageOf([id])}) as ${sql.id(`list_${id}`)}`);
+    const order = sql.raw(direction);
+    const merged = await sql<TodoRow>`select * from (${sql.join(perList, sql` union all `)}) as page
+      order by ${sortKey(field, 'page')} ${order}, ${sql.ref('page.id')} ${order} limit ${size + 1}`.execute(db);
+    rows = merged.rows;
   }
-  const rows = await page
-    .orderBy(key, direction)
-    .orderBy('todos.id', direction)
-    .limit(size + 1)
-    .execute();
 
   const more = rows.length > size;
   const nodes = rows.slice(0, size).map(toTodoRecord);
@@ -176,7 +199,9 @@ export async function pageOfTodos(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: async () => {
-      const row = await matching.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirst();
+      const row = await matching(listIds)
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .executeTakeFirst();
       return Number(row?.count ?? 0);
     },
   };

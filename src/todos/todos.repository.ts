@@ -25,7 +25,7 @@ export const todoColumns = [
   'list_id',
   'owner_id',
 ] as const;
-type TodoRow = Pick<Selectable<TodosTable>, (typeof todoColumns)[number]>;
+export type TodoRow = Pick<Selectable<TodosTable>, (typeof todoColumns)[number]>;
 const columns = todoColumns;
 
 export function toTodoRecord(row: TodoRow): TodoRecord {

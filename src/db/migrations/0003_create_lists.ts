@@ -64,5 +64,19 @@ export const createLists: Migration = {
       select lists.id from lists where lists.owner_id = todos.owner_id and lists.is_inbox = ${sql.lit(true)}
     )`.execute(db);
     await db.schema.createIndex('todos_by_list').on('todos').columns(['list_id', 'id']).execute();
+    // One index per order a page can ask for, within a list, each ending in the
+    // id that breaks ties: a page is an index seek to its cursor, however deep.
+    for (const column of ['due_date', 'priority', 'created_at'] as const) {
+      await db.schema
+        .createIndex(`todos_by_list_and_${column}`)
+        .on('todos')
+        .columns(['list_id', column, 'id'])
+        .execute();
+    }
+    await db.schema
+      .createIndex('todos_by_list_and_completed_at')
+      .on('todos')
+      .expression(sql`list_id, coalesce(completed_at, ''), id`)
+      .execute();
   },
 };
