@@ -1,7 +1,7 @@
 /**
  * Pages at scale: with 1,000 and 1,000,000 todos in one list on SQLite, how long
  * `allTodos` takes for the first page, the 1,000th page (reached by walking the
- * cursors) and the last page, in every order. Keyset reads make depth free; this
+ * cursors) and the last page, in every order and under two filters. Keyset reads make depth free; this
  * shows it. Each figure is the median of repeated identical requests, over HTTP,
  * to the server as users run it.
  */
@@ -14,20 +14,29 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { freePort, startServer, stopServer, waitUntilServing } from './servers.js';
 
 export const ORDERS = ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT'] as const;
+
+/** The orders, then two filters under one order: depth must not matter with a filter either. */
+const CASES: readonly { readonly label: string; readonly order: (typeof ORDERS)[number]; readonly filter?: object }[] =
+  [
+    ...ORDERS.map((order) => ({ label: order, order })),
+    { label: 'DUE_ON, open only', order: 'DUE_ON', filter: { completed: false } },
+    { label: 'CREATED_AT, URGENT only', order: 'CREATED_AT', filter: { priority: ['URGENT'] } },
+  ];
 const PAGE_SIZE = 10;
 const DEEP_PAGE = 1000;
 
 export interface PageTiming {
   readonly rows: number;
-  readonly order: (typeof ORDERS)[number];
+  /** The order, and the filter when there is one. */
+  readonly order: string;
   readonly firstPageMs: number;
   /** Null when there are fewer than 1,000 pages. */
   readonly page1000Ms: number | null;
   readonly lastPageMs: number;
 }
 
-const QUERY = `query ($first: Int, $after: String, $last: Int, $orderBy: TodoOrder) {
-  allTodos(first: $first, after: $after, last: $last, orderBy: $orderBy) {
+const QUERY = `query ($first: Int, $after: String, $last: Int, $orderBy: TodoOrder, $filter: TodoFilter) {
+  allTodos(first: $first, after: $after, last: $last, orderBy: $orderBy, filter: $filter) {
     edges { node { id description completed dueOn priority } }
     pageInfo { hasNextPage endCursor }
   }
@@ -83,7 +92,7 @@ async function timed(url: string, variables: object, repeats: number): Promise<{
 export async function measurePages(options: { smoke: boolean }): Promise<PageTiming[]> {
   const sizes = options.smoke ? [1_000] : [1_000, 1_000_000];
   const repeats = options.smoke ? 3 : 21;
-  const orders = options.smoke ? ORDERS.slice(0, 1) : ORDERS;
+  const cases = options.smoke ? CASES.slice(0, 1) : CASES;
   const results: PageTiming[] = [];
   const workDir = mkdtempSync(path.join(tmpdir(), 'todo-graphql-pages-'));
   try {
@@ -95,22 +104,22 @@ export async function measurePages(options: { smoke: boolean }): Promise<PageTim
       const child = startServer('project', { dbFile: file, port, sqliteSynchronous: 'NORMAL' });
       try {
         await waitUntilServing(url);
-        for (const order of orders) {
+        for (const { label, order, filter } of cases) {
           const orderBy = { field: order };
-          const first = await timed(`${url}/graphql`, { first: PAGE_SIZE, orderBy }, repeats);
+          const first = await timed(`${url}/graphql`, { first: PAGE_SIZE, orderBy, filter }, repeats);
           let cursor = first.answer.data?.allTodos.pageInfo.endCursor ?? null;
           let page = 1;
           while (page < DEEP_PAGE - 1 && cursor) {
-            const { answer } = await timed(`${url}/graphql`, { first: PAGE_SIZE, after: cursor, orderBy }, 1);
+            const { answer } = await timed(`${url}/graphql`, { first: PAGE_SIZE, after: cursor, orderBy, filter }, 1);
             cursor = answer.data?.allTodos.pageInfo.hasNextPage ? answer.data.allTodos.pageInfo.endCursor : null;
             page++;
           }
           const deep =
             page === DEEP_PAGE - 1 && cursor
-              ? (await timed(`${url}/graphql`, { first: PAGE_SIZE, after: cursor, orderBy }, repeats)).ms
+              ? (await timed(`${url}/graphql`, { first: PAGE_SIZE, after: cursor, orderBy, filter }, repeats)).ms
               : null;
-          const last = await timed(`${url}/graphql`, { last: PAGE_SIZE, orderBy }, repeats);
-          results.push({ rows, order, firstPageMs: first.ms, page1000Ms: deep, lastPageMs: last.ms });
+          const last = await timed(`${url}/graphql`, { last: PAGE_SIZE, orderBy, filter }, repeats);
+          results.push({ rows, order: label, firstPageMs: first.ms, page1000Ms: deep, lastPageMs: last.ms });
         }
       } finally {
         await stopServer(child);

@@ -266,7 +266,7 @@ console.log(
     '',
     `Pages of 10 todos at scale (SQLite, one list; median ms per request over HTTP):`,
     '',
-    '| todos | order | first page | page 1,000 | last page |',
+    '| todos | order (filter) | first page | page 1,000 | last page |',
     '| ---: | --- | ---: | ---: | ---: |',
     ...pageTimings.map(
       (timing) =>

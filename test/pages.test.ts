@@ -142,30 +142,35 @@ for (const target of databaseTargets) {
     });
 
     it('never skips or repeats an item while todos are added and removed between pages', async () => {
-      const order: Order = { field: 'DUE_ON', direction: 'ASC' };
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      const removed: string[] = [];
-      const before = expectedOrder(items, order);
-      for (let round = 0; ; round++) {
-        const result: Page = await page({ first: 4, after: cursor, orderBy: order });
-        seen.push(...result.edges.map((edge) => edge.node.id));
-        if (round === 1) {
-          // One added before the cursor, one after it, and one not yet seen removed.
-          await as('mutation { addTodo(input: { description: "early", dueOn: "2029-12-31" }) { status } }');
-          await as('mutation { addTodo(input: { description: "late", dueOn: "2030-12-31" }) { status } }');
-          const victim = before.find((id) => !seen.includes(id)) ?? '';
-          removed.push(victim);
-          await as(`mutation { deleteTodos(todos: ["${victim}"]) { status } }`);
+      for (const backward of [false, true]) {
+        const order: Order = { field: 'DUE_ON', direction: 'ASC' };
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        const removed: string[] = [];
+        const before = expectedOrder(items, order);
+        for (let round = 0; ; round++) {
+          const result: Page = await page(
+            backward ? { last: 4, before: cursor, orderBy: order } : { first: 4, after: cursor, orderBy: order },
+          );
+          seen.push(...result.edges.map((edge) => edge.node.id));
+          if (round === 1) {
+            // One added at each end of the order, and one not yet seen removed.
+            await as('mutation { addTodo(input: { description: "early", dueOn: "2029-12-31" }) { status } }');
+            await as('mutation { addTodo(input: { description: "late", dueOn: "2030-12-31" }) { status } }');
+            const victim = before.find((id) => !seen.includes(id)) ?? '';
+            removed.push(victim);
+            await as(`mutation { deleteTodos(todos: ["${victim}"]) { status } }`);
+          }
+          const more = backward ? result.pageInfo.hasPreviousPage : result.pageInfo.hasNextPage;
+          if (!more) break;
+          cursor = backward ? result.pageInfo.startCursor : result.pageInfo.endCursor;
         }
-        if (!result.pageInfo.hasNextPage) break;
-        cursor = result.pageInfo.endCursor;
+        assert.equal(new Set(seen).size, seen.length, `no repeats (${backward ? 'backward' : 'forward'})`);
+        for (const id of before) {
+          if (!removed.includes(id)) assert.ok(seen.includes(id), `item ${id} was not skipped`);
+        }
+        items = (await page({ first: 100 })).edges.map((edge) => edge.node);
       }
-      assert.equal(new Set(seen).size, seen.length, 'no repeats');
-      for (const id of before) {
-        if (!removed.includes(id)) assert.ok(seen.includes(id), `item ${id} was not skipped`);
-      }
-      items = (await page({ first: 100 })).edges.map((edge) => edge.node);
     });
 
     it('filters by completion, due dates, overdue, priority, text and list', async () => {

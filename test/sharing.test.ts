@@ -119,24 +119,46 @@ for (const target of databaseTargets) {
           assert.deepEqual(writes.done.errors, [`Todo matching id ${todo} was not found`]);
         }
 
+        const more = await as<{
+          due: { success: boolean };
+          reopen: { status: boolean };
+          move: { status: boolean };
+        }>(
+          `mutation {
+            due: updateDueDate(todoId: "${todo}", newDate: "01-01-2031") { success }
+            reopen: reopenTodos(todos: ["${todo}"]) { status }
+            move: moveTodos(todos: ["${todo}"], list: "${list}") { status }
+          }`,
+        );
+        assert.deepEqual(
+          [more.due.success, more.reopen.status, more.move.status],
+          [may.write, may.write, may.write],
+          `${name} changes due date, reopens, moves`,
+        );
+        if (may.write) await as(`mutation { markDone(todoId: "${todo}") { success } }`);
+
         const owning = await as<{
           rename: { status: boolean; errors: unknown };
           share: { status: boolean; errors: unknown };
+          unshare: { status: boolean };
         }>(
           `mutation {
             rename: updateList(list: "${list}", input: { name: "Renamed by ${name}" }) { status errors { code field } }
             share: shareList(list: "${list}", username: "stranger", role: VIEWER) { status errors { code field } }
+            unshare: unshareList(list: "${list}", username: "viewer") { status }
           }`,
         );
         if (name !== 'owner') {
           assert.equal(owning.rename.status, false, `${name} cannot rename`);
           assert.equal(owning.share.status, false, `${name} cannot share`);
+          assert.equal(owning.unshare.status, false, `${name} cannot unshare`);
           const expected = name === 'anonymous' ? 'UNAUTHENTICATED' : 'NOT_FOUND';
           assert.deepEqual(owning.share.errors, [{ code: expected, field: expected === 'NOT_FOUND' ? 'list' : null }]);
         } else {
           assert.equal(owning.rename.status, true);
-          // Undo the share with the stranger, so the rows below stay as they were.
+          // Undo the share with the stranger and the unsharing of the viewer, so the rows below stay as they were.
           await as(`mutation { unshareList(list: "${list}", username: "stranger") { status } }`);
+          await as(`mutation { shareList(list: "${list}", username: "viewer", role: VIEWER) { status } }`);
         }
       }
 
