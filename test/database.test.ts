@@ -1,12 +1,14 @@
 /**
  * The database layer on real SQLite and PostgreSQL: prepared queries never run
- * inside someone else's open transaction.
+ * inside someone else's open transaction, and an existing database upgrades
+ * to the current schema without losing a todo.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase, type Database } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { migrateToLatest, migrateUpTo } from '../src/db/migrate.js';
 import { ANONYMOUS_OWNER } from '../src/db/tables.js';
 import { findTodo, insertTodo, listTodos } from '../src/todos/todos.repository.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
@@ -41,6 +43,90 @@ for (const target of databaseTargets) {
         (await listTodos(database.db, ANONYMOUS_OWNER)).map((todo) => todo.description),
         ['outside'],
       );
+    });
+  });
+}
+
+for (const target of databaseTargets) {
+  describe(`upgrading an existing database on ${target.name}`, { skip: target.skip }, () => {
+    it('moves every todo written before lists existed into its owner’s Inbox, losing nothing', async () => {
+      const testDb = await target.create();
+      const database = openDatabase(testDb.location);
+      try {
+        await migrateUpTo(database, '0002_create_accounts');
+        // Rows as the schema of migration 0002 held them, written without the later columns.
+        const before = database.db as unknown as Kysely<{
+          users: { id: number; username: string; username_key: string; password_hash: string; created_at: string };
+          todos: { description: string; due_date: string; completed: boolean | number; owner_id: number };
+        }>;
+        const user = await before
+          .insertInto('users')
+          .values({
+            id: 7,
+            username: 'old',
+            username_key: 'old',
+            password_hash: 'x',
+            created_at: '2026-01-01T00:00:00.000Z',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const done = target.name === 'sqlite' ? 1 : true;
+        await before
+          .insertInto('todos')
+          .values([
+            {
+              description: 'anonymous, open',
+              due_date: '2027-01-01',
+              completed: target.name === 'sqlite' ? 0 : false,
+              owner_id: 0,
+            },
+            { description: 'anonymous, done', due_date: '2027-01-02', completed: done, owner_id: 0 },
+            { description: 'the user’s', due_date: '2027-01-03', completed: done, owner_id: user.id },
+          ])
+          .execute();
+
+        await migrateToLatest(database);
+
+        const rows = await database.db
+          .selectFrom('todos')
+          .innerJoin('lists', 'lists.id', 'todos.list_id')
+          .select([
+            'todos.description',
+            'todos.priority',
+            'todos.completed_at',
+            'todos.created_at',
+            'lists.owner_id',
+            'lists.name',
+            'lists.is_inbox',
+          ])
+          .orderBy('todos.id')
+          .execute();
+        assert.deepEqual(
+          rows.map((row) => [
+            row.description,
+            row.owner_id,
+            row.name,
+            Boolean(row.is_inbox),
+            row.priority,
+            row.completed_at !== null,
+          ]),
+          [
+            ['anonymous, open', 0, 'Inbox', true, 1, false],
+            ['anonymous, done', 0, 'Inbox', true, 1, true],
+            ['the user’s', 7, 'Inbox', true, 1, true],
+          ],
+        );
+        assert.ok(rows.every((row) => row.created_at.endsWith('Z')));
+        const inboxes = await database.db
+          .selectFrom('lists')
+          .select('owner_id')
+          .where('is_inbox', '=', sql<boolean>`true`)
+          .execute();
+        assert.deepEqual(inboxes.map((row) => row.owner_id).sort(), [0, 7]);
+      } finally {
+        await database.close();
+        await testDb.drop();
+      }
     });
   });
 }

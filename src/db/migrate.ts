@@ -2,9 +2,8 @@ import { Migrator, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 
-/** Applies every migration not yet applied. Safe to run from several instances at once. */
-export async function migrateToLatest(database: Database): Promise<MigrationResultSet> {
-  const migrator = new Migrator({
+function migratorFor(database: Database): Migrator {
+  return new Migrator({
     db: database.db,
     provider: {
       getMigrations: () =>
@@ -18,7 +17,19 @@ export async function migrateToLatest(database: Database): Promise<MigrationResu
         ),
     },
   });
-  const result = await migrator.migrateToLatest();
+}
+
+/** Applies every migration not yet applied. Safe to run from several instances at once. */
+export async function migrateToLatest(database: Database): Promise<MigrationResultSet> {
+  return checked(await migratorFor(database).migrateToLatest());
+}
+
+/** Applies the migrations up to and including `name`: for tests of upgrades from an older schema. */
+export async function migrateUpTo(database: Database, name: keyof typeof migrations): Promise<MigrationResultSet> {
+  return checked(await migratorFor(database).migrateTo(name));
+}
+
+function checked(result: MigrationResultSet): MigrationResultSet {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: result.error });
