@@ -1,69 +1,15 @@
 /**
  * Accounts, black-box over HTTP on both databases: register, login, logout with
  * the session cookie and with a bearer token; refused credentials; the login
- * throttle; CSRF refusals; each user's todos their own; tokens across a restart.
+ * throttle; CSRF refusals; sessions across instances, restarts and expiry.
+ * (Whose todos are whose: ownership.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
+import { LOGIN, PASSWORD, REGISTER, WHO, call, register, sessionCookieOf } from './helpers/accounts.js';
 import { TEST_AUTH_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-
-interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: {
-    data?: Record<string, Record<string, unknown> | boolean | null> | null;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-}
-
-/** How a request proves who it is. */
-type Credential = { readonly token: string } | { readonly cookie: string } | undefined;
-
-const PASSWORD = 'correct-horse-battery';
-
-async function call(
-  server: TestServer,
-  query: string,
-  variables?: Record<string, unknown>,
-  credential?: Credential,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(credential && 'token' in credential ? { authorization: `Bearer ${credential.token}` } : {}),
-      ...(credential && 'cookie' in credential ? { cookie: credential.cookie } : {}),
-      ...headers,
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
-}
-
-const REGISTER = `mutation ($input: RegisterInput!) {
-  register(input: $input) { status error { message code field } user { id username } token }
-}`;
-const LOGIN = `mutation ($username: String!, $password: String!) {
-  login(username: $username, password: $password) { status error { message code field } user { id username } token }
-}`;
-const WHO = '{ isAuthenticated me { id username } }';
-
-/** The `name=value` part of the session cookie a response sets. */
-function sessionCookieOf(answer: Answer): string {
-  const header = answer.headers.getSetCookie().find((value) => value.startsWith('todo_session='));
-  assert.ok(header, 'the response sets the session cookie');
-  return header.split(';')[0] ?? '';
-}
-
-async function register(server: TestServer, username: string, password = PASSWORD) {
-  const answer = await call(server, REGISTER, { input: { username, password } });
-  const payload = answer.body.data?.register as { status: boolean; token: string; user: { id: string } };
-  assert.equal(payload.status, true, JSON.stringify(answer.body));
-  return { token: payload.token, cookie: sessionCookieOf(answer), id: payload.user.id };
-}
 
 for (const target of databaseTargets) {
   describe(`accounts on ${target.name}`, { skip: target.skip }, () => {
@@ -266,70 +212,6 @@ for (const target of databaseTargets) {
       assert.deepEqual(sameSite.body.data, { createTodo: { success: true } });
     });
 
-    it("keeps each user's todos and the anonymous space apart", async () => {
-      const alice = await register(server, 'alice');
-      const bob = await register(server, 'bob');
-      const callers: Record<string, Credential> = { alice, bob: { cookie: bob.cookie }, anonymous: undefined };
-      const ids: Record<string, string> = {};
-      for (const [name, credential] of Object.entries(callers)) {
-        const answer = await call(
-          server,
-          'mutation ($d: String!) { createTodo(description: $d, dueDate: "01-02-2030") { todo { id } } }',
-          { d: `${name}'s todo` },
-          credential,
-        );
-        ids[name] = (answer.body.data?.createTodo as { todo: { id: string } }).todo.id;
-      }
-      const own = async (credential: Credential) =>
-        (await call(server, '{ todos { todos { id description completed dueDate } } }', undefined, credential)).body
-          .data;
-
-      for (const [name, credential] of Object.entries(callers)) {
-        const before = await own(credential);
-        assert.deepEqual(before, {
-          todos: { todos: [{ id: ids[name], description: `${name}'s todo`, completed: false, dueDate: '01-02-2030' }] },
-        });
-        for (const [otherName, otherId] of Object.entries(ids)) {
-          if (otherName === name) continue;
-          const tries = await call(
-            server,
-            `query { todo(todoId: "${otherId}") { success errors todo { id } } }`,
-            undefined,
-            credential,
-          );
-          assert.deepEqual(tries.body.data, {
-            todo: { success: false, errors: [`Todo item matching id ${otherId} not found`], todo: null },
-          });
-          const changes = await call(
-            server,
-            `mutation {
-              markDone(todoId: "${otherId}") { success errors }
-              updateDueDate(todoId: "${otherId}", newDate: "31-12-2031") { success errors }
-              deleteTodo(todoId: "${otherId}") { success errors }
-            }`,
-            undefined,
-            credential,
-          );
-          assert.deepEqual(changes.body.data, {
-            markDone: { success: false, errors: [`Todo matching id ${otherId} was not found`] },
-            updateDueDate: { success: false, errors: [`Todo matching id ${otherId} not found`] },
-            deleteTodo: { success: false, errors: [`Todo matching id ${otherId} not found`] },
-          });
-        }
-      }
-      for (const [name, credential] of Object.entries(callers)) {
-        assert.deepEqual(
-          await own(credential),
-          {
-            todos: {
-              todos: [{ id: ids[name], description: `${name}'s todo`, completed: false, dueDate: '01-02-2030' }],
-            },
-          },
-          `${name}'s todo is unchanged`,
-        );
-      }
-    });
-
     it('ends a session on every instance at once when one instance logs it out', async () => {
       const other = await startTestServer(db, { LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '2' });
       try {
@@ -378,44 +260,6 @@ for (const target of databaseTargets) {
       } finally {
         await short.close();
         await shortDb.drop();
-      }
-    });
-
-    it('answers "Authentication required" to anonymous callers when ALLOW_ANONYMOUS=false', async () => {
-      const closedDb = await target.create();
-      const closed = await startTestServer(closedDb, { ALLOW_ANONYMOUS: 'false' });
-      try {
-        const anonymous = await call(
-          closed,
-          `query { todos { success errors todos { id } } todo(todoId: "1") { success errors todo { id } } }`,
-        );
-        assert.deepEqual(anonymous.body.data, {
-          todos: { success: false, errors: ['Authentication required'], todos: null },
-          todo: { success: false, errors: ['Authentication required'], todo: null },
-        });
-        const mutations = await call(
-          closed,
-          `mutation {
-            createTodo(description: "x", dueDate: "01-01-2030") { success errors }
-            markDone(todoId: "1") { success errors }
-            updateDueDate(todoId: "1", newDate: "01-01-2030") { success errors }
-            deleteTodo(todoId: "1") { success errors }
-          }`,
-        );
-        for (const answer of Object.values(mutations.body.data ?? {})) {
-          assert.deepEqual(answer, { success: false, errors: ['Authentication required'] });
-        }
-        const { token } = await register(closed, 'insider');
-        const created = await call(
-          closed,
-          'mutation { createTodo(description: "mine", dueDate: "01-01-2030") { success } }',
-          undefined,
-          { token },
-        );
-        assert.deepEqual(created.body.data, { createTodo: { success: true } });
-      } finally {
-        await closed.close();
-        await closedDb.drop();
       }
     });
 
