@@ -33,6 +33,7 @@ const output = await codegen({
       LoginPayload: '../accounts/account-rules.js#LoginResult',
       TodoList: '../lists/lists.repository.js#ListRecord',
       TodoConnection: '../todos/todo-pages.js#TodoPage',
+      Change: '../changes/change-bus.js#ChangeEvent',
     },
     // Resolvers may return a value or a promise of it, nothing looser.
     resolverTypeWrapperSignature: 'Promise<T> | T',

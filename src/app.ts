@@ -8,7 +8,11 @@ import type { Logger } from 'pino';
 import { AccountRules } from './accounts/account-rules.js';
 import { Sessions } from './accounts/sessions.js';
 import { SessionTokens } from './accounts/tokens.js';
+import { ChangeBus } from './changes/change-bus.js';
 import type { Config } from './config.js';
+import { DocumentCache } from './graphql/documents.js';
+import { Operations } from './graphql/operations.js';
+import { serveSubscriptions } from './graphql/websocket.js';
 import type { Database } from './db/database.js';
 import { createGraphQLEndpoint } from './graphql/endpoint.js';
 import { buildExecutableSchema } from './graphql/schema.js';
@@ -36,18 +40,21 @@ const BASE_HEADERS: OutgoingHttpHeaders = { 'x-content-type-options': 'nosniff' 
 export function createApp({ config, database, logger, authSecret }: AppDependencies): http.Server {
   const schema = buildExecutableSchema();
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
-  const graphql = createGraphQLEndpoint({
+  const changes = new ChangeBus();
+  const operations = new Operations({
     schema,
     db: database.db,
+    documents: new DocumentCache(schema),
     maskErrors: config.maskErrors,
-    sessions,
     accounts: new AccountRules(sessions, {
       maxFailures: config.loginMaxFailures,
       windowSeconds: config.loginWindowSeconds,
     }),
     allowAnonymous: config.allowAnonymous,
     maxPageSize: config.maxPageSize,
+    changes,
   });
+  const graphql = createGraphQLEndpoint({ schema, db: database.db, sessions, operations });
   const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
 
@@ -99,7 +106,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     sendError(res, state, 404, `Nothing is served at ${path}: the GraphQL endpoint is ${GRAPHQL_PATH}.`);
   }
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const started = performance.now();
     const inbound = req.headers['x-request-id'];
     const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
@@ -140,6 +147,19 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       else sendError(res, state, 500, 'Internal server error');
     });
   });
+  serveSubscriptions({
+    server,
+    path: GRAPHQL_PATH,
+    schema,
+    db: database.db,
+    sessions,
+    operations,
+    changes,
+    allowAnonymous: config.allowAnonymous,
+    logger,
+    production,
+  });
+  return server;
 }
 
 /**

@@ -10,6 +10,11 @@ export const accountResolvers: Resolvers = {
   Mutation: {
     register: (_root, { input }, context) => context.accounts.register(context, input),
     login: (_root, { username, password }, context) => context.accounts.login(context, username, password),
-    logout: (_root, _args, context) => context.accounts.logout(context),
+    logout: async (_root, _args, context) => {
+      const result = await context.accounts.logout(context);
+      // Subscriptions opened with this session close too.
+      if (context.viewer.kind === 'user') context.changes.endSession(context.viewer.sessionId);
+      return result;
+    },
   },
 };

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRules } from '../accounts/account-rules.js';
+import type { ChangeBus } from '../changes/change-bus.js';
 import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
 import type { Loaders } from './loaders.js';
@@ -24,6 +25,8 @@ export type GraphQLContext = {
   /** Lets account operations set the session cookie on this response. */
   readonly response: ResponseCookies;
   readonly accounts: AccountRules;
+  /** Where mutations announce changes for subscriptions. */
+  readonly changes: ChangeBus;
   /** Most items one page of a connection may hold. */
   readonly maxPageSize: number;
   /** This request's batch loaders, made on first use. */

@@ -7,26 +7,21 @@
 import type { IncomingMessage } from 'node:http';
 import { OperationTypeNode, getOperationAST, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { createHandler, type Response as HandlerResponse } from 'graphql-http';
-import type { AccountRules } from '../accounts/account-rules.js';
 import { expiredSessionCookie } from '../accounts/session-cookie.js';
 import type { Sessions } from '../accounts/sessions.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
-import { DocumentCache } from './documents.js';
 import { formatRequestError } from './errors.js';
-import { Operations, negotiateMediaType, type PreparedOperation } from './operations.js';
+import { negotiateMediaType, type Operations, type PreparedOperation } from './operations.js';
 import { readPlainPost } from './plain-post.js';
 
 export interface GraphQLEndpointOptions {
   readonly schema: GraphQLSchema;
   readonly db: Kysely<Tables>;
-  readonly maskErrors: boolean;
   readonly sessions: Sessions;
-  readonly accounts: AccountRules;
-  readonly allowAnonymous: boolean;
-  readonly maxPageSize: number;
+  readonly operations: Operations;
 }
 
 export interface GraphQLRequest {
@@ -39,8 +34,7 @@ export interface GraphQLRequest {
 export type GraphQLEndpoint = (request: GraphQLRequest) => Promise<HandlerResponse>;
 
 export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLEndpoint {
-  const { schema, db, sessions } = options;
-  const operations = new Operations({ ...options, documents: new DocumentCache(schema) });
+  const { schema, db, sessions, operations } = options;
 
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
     schema,

@@ -8,6 +8,7 @@ import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult
 import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
 import type { Kysely } from 'kysely';
 import type { AccountRules } from '../accounts/account-rules.js';
+import type { ChangeBus } from '../changes/change-bus.js';
 import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
@@ -27,6 +28,7 @@ export interface OperationsOptions {
   /** Whether callers who are not signed in may use the anonymous space. */
   readonly allowAnonymous: boolean;
   readonly maxPageSize: number;
+  readonly changes: ChangeBus;
 }
 
 /** Execution arguments with this server's context. */
@@ -37,7 +39,7 @@ export class Operations {
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
   prepare(params: RequestParams, state: RequestState): PreparedOperation | readonly GraphQLError[] {
-    const { schema, db, documents, accounts, allowAnonymous, maxPageSize } = this.options;
+    const { schema, documents } = this.options;
     const preparation = documents.prepare(params.query);
     if (preparation.errors) return preparation.errors;
     const { document } = preparation;
@@ -53,10 +55,17 @@ export class Operations {
       ];
     }
     state.operationName = operation.name?.value;
+    const contextValue = this.contextFor(state);
+    return { schema, document, operationName, variableValues: params.variables, contextValue };
+  }
+
+  /** The resolvers' context for a request (or a WebSocket connection) in `state`. */
+  contextFor(state: RequestState): GraphQLContext {
+    const { db, accounts, allowAnonymous, maxPageSize, changes } = this.options;
     const { viewer } = state;
     const owner = viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null;
     let loaders: Loaders | undefined;
-    const contextValue: GraphQLContext = {
+    return {
       db,
       requestId: state.requestId,
       get log() {
@@ -67,12 +76,12 @@ export class Operations {
       response: state,
       accounts,
       maxPageSize,
+      changes,
       get loaders() {
         loaders ??= createLoaders(db, owner);
         return loaders;
       },
     };
-    return { schema, document, operationName, variableValues: params.variables, contextValue };
   }
 
   execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {

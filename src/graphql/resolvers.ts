@@ -1,5 +1,6 @@
 /** Every feature's resolvers. A new feature adds its map here. */
 import { accountResolvers } from '../accounts/accounts.resolvers.js';
+import { changeResolvers } from '../changes/changes.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
 import { todoPageResolvers } from '../todos/todo-pages.resolvers.js';
@@ -13,5 +14,6 @@ export const resolvers: readonly Resolvers[] = [
   todoPageResolvers,
   accountResolvers,
   listResolvers,
+  changeResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

@@ -198,3 +198,17 @@ export async function unshareList(db: Executor, owner: number, listId: number, u
     return true;
   });
 }
+
+/** Who may read a list right now: its owner and its members. */
+export async function listAudience(db: Executor, listIds: readonly number[]): Promise<number[]> {
+  if (listIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('lists')
+    .select('lists.owner_id as id')
+    .where('lists.id', 'in', listIds)
+    .union(
+      db.selectFrom('list_members').select('list_members.user_id as id').where('list_members.list_id', 'in', listIds),
+    )
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -1,4 +1,5 @@
 /** Resolvers for lists: the caller's lists, one list, creating, renaming and deleting them. */
+import { publishDeletedList, publishList } from '../changes/publish.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseId } from '../todos/todo-id.js';
@@ -9,6 +10,7 @@ import {
   deleteList,
   findLists,
   insertList,
+  listAudience,
   listLists,
   renameList,
   shareList,
@@ -83,7 +85,9 @@ export const listResolvers: Resolvers = {
       const problem = checkName(input.name);
       if (problem || typeof input.name !== 'string')
         return { status: false, errors: [problem ?? authenticationRequired], list: null };
-      return { status: true, errors: [], list: await insertList(context.db, owner, input.name) };
+      const created = await insertList(context.db, owner, input.name);
+      await publishList(context, 'CREATED', created);
+      return { status: true, errors: [], list: created };
     },
     updateList: async (_root, { list, input }, context) => {
       const owner = ownerOf(context);
@@ -96,6 +100,7 @@ export const listResolvers: Resolvers = {
       if (problem || typeof input.name !== 'string')
         return { status: false, errors: problem ? [problem] : [], list: null };
       const renamed = await renameList(context.db, owner, listId, input.name);
+      if (renamed) await publishList(context, 'UPDATED', renamed);
       return renamed
         ? { status: true, errors: [], list: renamed }
         : { status: false, errors: [listNotFound(list)], list: null };
@@ -106,7 +111,9 @@ export const listResolvers: Resolvers = {
       if (!(await shareList(context.db, change.owner, change.listId, change.user.id, role))) {
         return { status: false, errors: [listNotFound(list)], list: null };
       }
-      return { status: true, errors: [], list: (await context.loaders.list.load(change.listId)) ?? null };
+      const shared = (await context.loaders.list.load(change.listId)) ?? null;
+      if (shared) await publishList(context, 'SHARED', shared);
+      return { status: true, errors: [], list: shared };
     },
     unshareList: async (_root, { list, username }, context) => {
       const change = await membershipChange(context, list, username);
@@ -114,14 +121,23 @@ export const listResolvers: Resolvers = {
       if (!(await unshareList(context.db, change.owner, change.listId, change.user.id))) {
         return { status: false, errors: [listNotFound(list)], list: null };
       }
-      return { status: true, errors: [], list: (await context.loaders.list.load(change.listId)) ?? null };
+      const unshared = (await context.loaders.list.load(change.listId)) ?? null;
+      // The member just removed hears that they were.
+      if (unshared) await publishList(context, 'UNSHARED', unshared, [change.user.id]);
+      return { status: true, errors: [], list: unshared };
     },
     deleteList: async (_root, { list }, context) => {
       const owner = ownerOf(context);
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
       const listId = parseId(list);
+      // Who may read the list is read before it goes: its members go with it.
+      const audience =
+        listId === null || !context.changes.hasSubscribers ? [] : await listAudience(context.db, [listId]);
       const deleted = listId !== null && (await deleteList(context.db, owner, listId));
-      if (deleted) return { status: true, errors: [], deletedId: list };
+      if (deleted) {
+        publishDeletedList(context, listId, audience);
+        return { status: true, errors: [], deletedId: list };
+      }
       const existing = listId === null ? undefined : await context.loaders.list.load(listId);
       return {
         status: false,

@@ -78,20 +78,24 @@ export async function updateTodoItem(
 ): Promise<EditResult<TodoRecord>> {
   const result = await updateTodos(db, owner, [id], changes);
   if (!result.ok) return result;
-  const [todo] = result.value;
+  const [todo] = result.value.todos;
   return todo ? { ok: true, value: todo } : { ok: false, missing: [id] };
 }
 
-/** The ids among `ids` the caller may not change (or that do not exist). */
-async function unwritable(trx: Executor, owner: number, ids: readonly number[]): Promise<number[]> {
+/** The ids among `ids` the caller may not change (or that do not exist), and the list of each other one. */
+async function reachable(
+  trx: Executor,
+  owner: number,
+  ids: readonly number[],
+): Promise<{ missing: number[]; lists: Map<number, number> }> {
   const found = await trx
     .selectFrom('todos')
-    .select('id')
+    .select(['id', 'list_id'])
     .where('id', 'in', ids)
     .where('list_id', 'in', accessibleListIds(trx, owner, 'write'))
     .execute();
-  const writable = new Set(found.map((row) => row.id));
-  return ids.filter((id) => !writable.has(id));
+  const lists = new Map(found.map((row) => [row.id, row.list_id ?? 0]));
+  return { missing: ids.filter((id) => !lists.has(id)), lists };
 }
 
 /** Applies `changes` to every todo named, or to none when any of them (or the target list) is out of reach. */
@@ -100,9 +104,9 @@ export async function updateTodos(
   owner: number,
   ids: readonly number[],
   changes: TodoChanges,
-): Promise<EditResult<TodoRecord[]>> {
+): Promise<EditResult<{ todos: TodoRecord[]; previousListIds: number[] }>> {
   return db.transaction().execute(async (trx) => {
-    const missing = await unwritable(trx, owner, ids);
+    const { missing, lists } = await reachable(trx, owner, ids);
     if (missing.length > 0) return { ok: false, missing } as const;
     if (changes.listId !== undefined && (await writableList(trx, owner, changes.listId)) === undefined) {
       return { ok: false, missing: 'list' } as const;
@@ -124,15 +128,21 @@ export async function updateTodos(
       .returning(todoColumns)
       .execute();
     const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
-    return { ok: true, value: ids.flatMap((id) => byId.get(id) ?? []) } as const;
+    const todos = ids.flatMap((id) => byId.get(id) ?? []);
+    return { ok: true, value: { todos, previousListIds: [...new Set(lists.values())] } } as const;
   });
 }
 
-export async function deleteTodos(db: Executor, owner: number, ids: readonly number[]): Promise<EditResult<number[]>> {
+/** Deletes every todo named, or none; returns each deleted id with the list it was in. */
+export async function deleteTodos(
+  db: Executor,
+  owner: number,
+  ids: readonly number[],
+): Promise<EditResult<{ id: number; listId: number }[]>> {
   return db.transaction().execute(async (trx) => {
-    const missing = await unwritable(trx, owner, ids);
+    const { missing, lists } = await reachable(trx, owner, ids);
     if (missing.length > 0) return { ok: false, missing } as const;
     await trx.deleteFrom('todos').where('id', 'in', ids).execute();
-    return { ok: true, value: [...ids] } as const;
+    return { ok: true, value: ids.map((id) => ({ id, listId: lists.get(id) ?? 0 })) } as const;
   });
 }

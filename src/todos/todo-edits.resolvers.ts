@@ -5,7 +5,8 @@
  */
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
-import { createTodoItem, deleteTodos, updateTodoItem, updateTodos } from './todo-edits.repository.js';
+import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
+import { createTodoItem, deleteTodos, updateTodos } from './todo-edits.repository.js';
 import { parseId } from './todo-id.js';
 import { checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
 
@@ -36,14 +37,15 @@ async function bulkUpdate(context: GraphQLContext, todos: readonly string[], cha
   const { ids, errors } = bulkIds(todos);
   if (errors.length > 0) return { status: false, errors, todos: [] };
   const result = await updateTodos(db, owner, ids, changes);
-  return result.ok
-    ? { status: true, errors: [], todos: result.value }
-    : { status: false, errors: missingErrors(result.missing, list), todos: [] };
+  if (!result.ok) return { status: false, errors: missingErrors(result.missing, list), todos: [] };
+  await publishTodo(context, 'UPDATED', result.value.todos, result.value.previousListIds);
+  return { status: true, errors: [], todos: result.value.todos };
 }
 
 export const todoEditResolvers: Resolvers = {
   Mutation: {
-    addTodo: async (_root, { input }, { owner, db }) => {
+    addTodo: async (_root, { input }, context) => {
+      const { owner, db } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], todo: null };
       const { changes, errors } = checkTodoInput(input, 'create');
       if (errors.length > 0 || changes.description === undefined) return { status: false, errors, todo: null };
@@ -52,22 +54,27 @@ export const todoEditResolvers: Resolvers = {
         description: changes.description,
         due_date: changes.due_date ?? today(),
       });
-      return result.ok
-        ? { status: true, errors: [], todo: result.value }
-        : { status: false, errors: missingErrors(result.missing, input.list), todo: null };
+      if (!result.ok) return { status: false, errors: missingErrors(result.missing, input.list), todo: null };
+      await publishTodo(context, 'CREATED', [result.value]);
+      return { status: true, errors: [], todo: result.value };
     },
 
-    updateTodo: async (_root, { todo, input }, { owner, db }) => {
+    updateTodo: async (_root, { todo, input }, context) => {
+      const { owner, db } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], todo: null };
       const id = parseId(todo);
       if (id === null) return { status: false, errors: [notFound('todo', todo)], todo: null };
       const { changes, errors } = checkTodoInput(input, 'update');
       if (errors.length > 0) return { status: false, errors, todo: null };
-      const result = await updateTodoItem(db, owner, id, changes);
-      if (result.ok) return { status: true, errors: [], todo: result.value };
+      const result = await updateTodos(db, owner, [id], changes);
+      const [updated] = result.ok ? result.value.todos : [];
+      if (result.ok && updated) {
+        await publishTodo(context, 'UPDATED', [updated], result.value.previousListIds);
+        return { status: true, errors: [], todo: updated };
+      }
       return {
         status: false,
-        errors: [result.missing === 'list' ? notFound('list', input.list ?? '') : notFound('todo', todo)],
+        errors: [!result.ok && result.missing === 'list' ? notFound('list', input.list ?? '') : notFound('todo', todo)],
         todo: null,
       };
     },
@@ -80,14 +87,15 @@ export const todoEditResolvers: Resolvers = {
       return bulkUpdate(context, todos, { listId }, list);
     },
 
-    deleteTodos: async (_root, { todos }, { owner, db }) => {
+    deleteTodos: async (_root, { todos }, context) => {
+      const { owner, db } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedIds: [] };
       const { ids, errors } = bulkIds(todos);
       if (errors.length > 0) return { status: false, errors, deletedIds: [] };
       const result = await deleteTodos(db, owner, ids);
-      return result.ok
-        ? { status: true, errors: [], deletedIds: result.value.map(String) }
-        : { status: false, errors: missingErrors(result.missing), deletedIds: [] };
+      if (!result.ok) return { status: false, errors: missingErrors(result.missing), deletedIds: [] };
+      await publishDeletedTodos(context, result.value);
+      return { status: true, errors: [], deletedIds: result.value.map(({ id }) => String(id)) };
     },
   },
 

@@ -112,7 +112,8 @@ const deleteQuery = preparedQuery((db: Executor) =>
   db
     .deleteFrom('todos')
     .where('id', '=', PLACEHOLDER_ID)
-    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write')),
+    .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write'))
+    .returning('list_id'),
 );
 
 // Every function takes the owner (the caller) whose access decides what it may
@@ -157,8 +158,8 @@ export async function setTodoDueDate(
   return row && toTodoRecord(row);
 }
 
-/** Returns whether a todo with that id existed for this caller. */
-export async function deleteTodo(db: Executor, owner: number, id: number): Promise<boolean> {
-  const { numAffectedRows } = await deleteQuery(db, [id, owner, owner]);
-  return (numAffectedRows ?? 0n) > 0n;
+/** Deletes a todo the caller may change; returns the list it was in, or undefined when there was none. */
+export async function deleteTodo(db: Executor, owner: number, id: number): Promise<{ listId: number } | undefined> {
+  const [row] = (await deleteQuery(db, [id, owner, owner])).rows;
+  return row && { listId: row.list_id ?? 0 };
 }

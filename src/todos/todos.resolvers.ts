@@ -3,6 +3,7 @@
  * bad date) are answered in the payload as `success: false` with the tutorial's
  * messages; only unexpected faults become GraphQL errors.
  */
+import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseDueDate } from './due-date.js';
 import { todoMessages } from './messages.js';
@@ -27,21 +28,28 @@ export const todoResolvers: Resolvers = {
   },
 
   Mutation: {
-    async createTodo(_root, { description, dueDate }, { db, owner }) {
+    async createTodo(_root, { description, dueDate }, context) {
+      const { db, owner } = context;
       if (owner === null) return failure(todoMessages.authenticationRequired);
       const dueOn = parseDueDate(dueDate);
       if (dueOn === null) return failure(todoMessages.badDate);
-      return { success: true, errors: null, todo: await insertTodo(db, owner, { description, dueOn }) };
+      const todo = await insertTodo(db, owner, { description, dueOn });
+      await publishTodo(context, 'CREATED', [todo]);
+      return { success: true, errors: null, todo };
     },
 
-    async markDone(_root, { todoId }, { db, owner }) {
+    async markDone(_root, { todoId }, context) {
+      const { db, owner } = context;
       if (owner === null) return failure(todoMessages.authenticationRequired);
       const id = parseTodoId(todoId);
       const todo = id === null ? undefined : await markTodoDone(db, owner, id);
-      return todo ? { success: true, errors: null, todo } : failure(todoMessages.wasNotFound(todoId));
+      if (!todo) return failure(todoMessages.wasNotFound(todoId));
+      await publishTodo(context, 'UPDATED', [todo]);
+      return { success: true, errors: null, todo };
     },
 
-    async updateDueDate(_root, { todoId, newDate }, { db, owner }) {
+    async updateDueDate(_root, { todoId, newDate }, context) {
+      const { db, owner } = context;
       if (owner === null) return failure(todoMessages.authenticationRequired);
       const id = parseTodoId(todoId);
       const notFound = failure(todoMessages.notFound(String(todoId ?? null)));
@@ -49,14 +57,19 @@ export const todoResolvers: Resolvers = {
       const dueOn = parseDueDate(newDate);
       if (dueOn === null) return (await findTodo(db, owner, id)) ? failure(todoMessages.badDate) : notFound;
       const todo = await setTodoDueDate(db, owner, id, dueOn);
-      return todo ? { success: true, errors: null, todo } : notFound;
+      if (!todo) return notFound;
+      await publishTodo(context, 'UPDATED', [todo]);
+      return { success: true, errors: null, todo };
     },
 
-    async deleteTodo(_root, { todoId }, { db, owner }) {
+    async deleteTodo(_root, { todoId }, context) {
+      const { db, owner } = context;
       if (owner === null) return { success: false, errors: [todoMessages.authenticationRequired] };
       const id = parseTodoId(todoId);
-      const deleted = id !== null && (await deleteTodo(db, owner, id));
-      return deleted ? { success: true, errors: null } : { success: false, errors: [todoMessages.notFound(todoId)] };
+      const deleted = id === null ? undefined : await deleteTodo(db, owner, id);
+      if (!deleted || id === null) return { success: false, errors: [todoMessages.notFound(todoId)] };
+      await publishDeletedTodos(context, [{ id, listId: deleted.listId }]);
+      return { success: true, errors: null };
     },
   },
 };

@@ -1,0 +1,91 @@
+/**
+ * GraphQL over WebSocket (`graphql-transport-ws`, what Apollo Client, urql and
+ * Relay speak) on the HTTP server's GraphQL path, for subscriptions.
+ *
+ * A connection authenticates once, when it opens: with the session cookie sent
+ * on the upgrade request, or a token in `connection_init`'s payload
+ * (`{ "token": "…" }` or `{ "authorization": "Bearer …" }`). A bad credential
+ * closes the socket with 4401; so does `logout` of that session.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { useServer } from 'graphql-ws/use/ws';
+import type { GraphQLSchema } from 'graphql';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Sessions } from '../accounts/sessions.js';
+import type { ChangeBus } from '../changes/change-bus.js';
+import type { Tables } from '../db/tables.js';
+import { RequestState } from '../http/request-state.js';
+import type { Operations } from './operations.js';
+
+export interface SubscriptionServerOptions {
+  readonly server: http.Server;
+  readonly path: string;
+  readonly schema: GraphQLSchema;
+  readonly db: Kysely<Tables>;
+  readonly sessions: Sessions;
+  readonly operations: Operations;
+  readonly changes: ChangeBus;
+  readonly allowAnonymous: boolean;
+  readonly logger: Logger;
+  readonly production: boolean;
+}
+
+const UNAUTHORIZED = 4401;
+const GOING_AWAY = 1001;
+
+/** Serves subscriptions on `path`; closes every socket with 1001 when the HTTP server closes. */
+export function serveSubscriptions(options: SubscriptionServerOptions): void {
+  const { server, path, schema, db, sessions, operations, changes } = options;
+  const sockets = new WebSocketServer({ server, path });
+  const states = new WeakMap<object, RequestState>();
+
+  useServer(
+    {
+      schema,
+      isProd: options.production,
+      async onConnect(ctx) {
+        const { request, socket } = ctx.extra;
+        const params = ctx.connectionParams ?? {};
+        const token = typeof params.token === 'string' ? `Bearer ${params.token}` : params.authorization;
+        const headers = {
+          cookie: request.headers.cookie,
+          authorization: typeof token === 'string' ? token : request.headers.authorization,
+        };
+        const authentication = await sessions.authenticate(db, headers);
+        if (!authentication.ok || (authentication.viewer.kind === 'anonymous' && !options.allowAnonymous)) {
+          socket.close(UNAUTHORIZED, authentication.ok ? 'Authentication required' : authentication.message);
+          return false;
+        }
+        const state = new RequestState(randomUUID(), options.logger, false);
+        state.viewer = authentication.viewer;
+        states.set(ctx, state);
+        const { viewer } = authentication;
+        if (viewer.kind === 'user') {
+          const stop = changes.onSessionEnded(({ sessionId }) => {
+            if (sessionId === viewer.sessionId) socket.close(UNAUTHORIZED, 'The session has ended.');
+          });
+          socket.once('close', stop);
+        }
+        return true;
+      },
+      context(ctx) {
+        const state = states.get(ctx);
+        if (!state) throw new Error('A subscription arrived before its connection was authenticated');
+        return operations.contextFor(state);
+      },
+    },
+    sockets,
+  );
+
+  // Upgraded sockets would keep server.close() waiting forever, so closing the
+  // HTTP server closes them first (1001, "going away"): shutdown needs no other step.
+  const closeHttp = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    for (const socket of sockets.clients) socket.close(GOING_AWAY, 'The server is shutting down.');
+    sockets.close();
+    return closeHttp(callback);
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Subscriptions over WebSocket (graphql-transport-ws) with the real graphql-ws
+ * client, on both databases: changes reach those who may read them and nobody
+ * else, sharing and unsharing move the line at once, a bad token closes the
+ * socket with 4401, and logout ends the session's subscriptions.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { databaseTargets, type TestDatabase } from './helpers/databases.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+interface ChangePayload {
+  kind: string;
+  todoId: string | null;
+  listId: string;
+  todo: { description: string } | null;
+  list: { name: string } | null;
+}
+
+const CHANGES = `subscription ($list: ID) {
+  changes(list: $list) { kind todoId listId todo { description } list { name } }
+}`;
+
+/** A subscription's events, one at a time, with a deadline so a missing event fails rather than hangs. */
+function subscribe(client: Client, variables: Record<string, unknown> = {}) {
+  const iterator = client.iterate<{ changes: ChangePayload }>({ query: CHANGES, variables });
+  return {
+    async next(): Promise<ChangePayload> {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no event within 5 s')), 5000);
+      });
+      try {
+        const result = await Promise.race([iterator.next(), deadline]);
+        if (result.done) throw new Error('the subscription ended');
+        const change = result.value.data?.changes;
+        assert.ok(change, JSON.stringify(result.value));
+        return change;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    stop: () => iterator.return?.(),
+  };
+}
+
+for (const target of databaseTargets) {
+  describe(`subscriptions on ${target.name}`, { skip: target.skip }, () => {
+    let db: TestDatabase;
+    let server: TestServer;
+    const clients: Client[] = [];
+    const tokens: Record<string, string> = {};
+
+    const wsUrl = () => server.graphqlUrl.replace(/^http/, 'ws');
+    function client(connectionParams?: Record<string, unknown>, onClose?: (code: number) => void): Client {
+      const made = createClient({
+        url: wsUrl(),
+        webSocketImpl: WebSocket,
+        connectionParams,
+        retryAttempts: 0,
+        lazy: false,
+        on: { closed: (event) => onClose?.((event as { code: number }).code) },
+        onNonLazyError: () => undefined,
+      });
+      clients.push(made);
+      return made;
+    }
+    async function as<T = Record<string, unknown>>(name: string, query: string): Promise<T> {
+      const response = await server.graphql(query, undefined, { authorization: `Bearer ${tokens[name] ?? ''}` });
+      assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+      return response.body.data as T;
+    }
+    const addTodo = async (name: string, description: string, list?: string) =>
+      (
+        await as<{ addTodo: { todo: { id: string } } }>(
+          name,
+          `mutation { addTodo(input: { description: "${description}"${list ? `, list: "${list}"` : ''} }) { todo { id } } }`,
+        )
+      ).addTodo.todo.id;
+
+    before(async () => {
+      db = await target.create();
+      server = await startTestServer(db);
+      for (const name of ['alice', 'bob']) {
+        const answer = await server.graphql(
+          'mutation ($u: String!) { register(input: { username: $u, password: "correct-horse-battery" }) { token } }',
+          { u: name },
+        );
+        tokens[name] = (answer.body.data?.register as { token: string }).token;
+      }
+    });
+    after(async () => {
+      for (const made of clients) void made.dispose();
+      await server.close();
+      await db.drop();
+    });
+
+    const inboxOf = async (name: string) =>
+      (await as<{ lists: { id: string; isInbox: boolean }[] }>(name, '{ lists { id isInbox } }')).lists.find(
+        (list) => list.isInbox,
+      )?.id ?? '';
+    // The server subscribes when the client's subscribe message arrives; give it a moment.
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+    it('delivers a change to those who may read it, and to nobody else', async () => {
+      const alice = subscribe(client({ token: tokens.alice }));
+      const bob = subscribe(client({ token: tokens.bob }));
+      const anonymous = subscribe(client());
+      await settle();
+
+      const id = await addTodo('alice', 'Alice only');
+      assert.deepEqual(await alice.next(), {
+        kind: 'CREATED',
+        todoId: id,
+        listId: await inboxOf('alice'),
+        todo: { description: 'Alice only' },
+        list: { name: 'Inbox' },
+      });
+      // Bob's and the anonymous caller's next events are their own, not Alice's.
+      await addTodo('bob', 'Bob only');
+      assert.equal((await bob.next()).todo?.description, 'Bob only');
+      await server.graphql('mutation { createTodo(description: "Anyone", dueDate: "01-01-2030") { success } }');
+      assert.equal((await anonymous.next()).todo?.description, 'Anyone');
+
+      await as('alice', `mutation { deleteTodos(todos: ["${id}"]) { status } }`);
+      assert.deepEqual(await alice.next(), {
+        kind: 'DELETED',
+        todoId: id,
+        listId: await inboxOf('alice'),
+        todo: null,
+        list: { name: 'Inbox' },
+      });
+      await Promise.all([alice.stop(), bob.stop(), anonymous.stop()]);
+    });
+
+    it('follows sharing: a member hears a shared list until it is unshared, and can narrow to one list', async () => {
+      const list = (
+        await as<{ createList: { list: { id: string } } }>(
+          'alice',
+          'mutation { createList(input: { name: "Family" }) { list { id } } }',
+        )
+      ).createList.list.id;
+      const bob = subscribe(client({ token: tokens.bob }));
+      const bobOnList = subscribe(client({ token: tokens.bob }), { list });
+      await settle();
+
+      await as('alice', `mutation { shareList(list: "${list}", username: "bob", role: VIEWER) { status } }`);
+      assert.deepEqual(await bob.next(), {
+        kind: 'SHARED',
+        todoId: null,
+        listId: list,
+        todo: null,
+        list: { name: 'Family' },
+      });
+      await addTodo('alice', 'Milk', list);
+      assert.equal((await bob.next()).todo?.description, 'Milk');
+      assert.equal((await bobOnList.next()).kind, 'SHARED');
+      assert.equal((await bobOnList.next()).todo?.description, 'Milk');
+
+      await as('alice', `mutation { unshareList(list: "${list}", username: "bob") { status } }`);
+      const unshared = await bob.next();
+      assert.deepEqual({ kind: unshared.kind, listId: unshared.listId }, { kind: 'UNSHARED', listId: list });
+      await addTodo('alice', 'Secret', list);
+      await addTodo('bob', 'Bob again');
+      assert.equal((await bob.next()).todo?.description, 'Bob again', 'nothing about the list once unshared');
+      await Promise.all([bob.stop(), bobOnList.stop()]);
+    });
+
+    it('closes the socket with 4401 for a bad token, and when the session logs out', async () => {
+      const closedWith = (connectionParams: Record<string, unknown>) =>
+        new Promise<number>((resolve) => {
+          const made = client(connectionParams, resolve);
+          subscribe(made)
+            .next()
+            .catch(() => undefined);
+        });
+      assert.equal(await closedWith({ token: 'not-a-token' }), 4401);
+
+      const login = await server.graphql(
+        'mutation { login(username: "alice", password: "correct-horse-battery") { token } }',
+      );
+      const token = (login.body.data?.login as { token: string }).token;
+      const closed = closedWith({ token });
+      await settle();
+      await server.graphql('mutation { logout { status } }', undefined, { authorization: `Bearer ${token}` });
+      assert.equal(await closed, 4401);
+    });
+  });
+}
