@@ -9,6 +9,7 @@ import { AccountRules } from './accounts/account-rules.js';
 import { Sessions } from './accounts/sessions.js';
 import { SessionTokens } from './accounts/tokens.js';
 import { ChangeBus } from './changes/change-bus.js';
+import { RedisRelay } from './changes/redis-relay.js';
 import type { Config } from './config.js';
 import { DocumentCache } from './graphql/documents.js';
 import { Operations } from './graphql/operations.js';
@@ -40,7 +41,7 @@ const BASE_HEADERS: OutgoingHttpHeaders = { 'x-content-type-options': 'nosniff' 
 export function createApp({ config, database, logger, authSecret }: AppDependencies): http.Server {
   const schema = buildExecutableSchema();
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
-  const changes = new ChangeBus();
+  const changes = new ChangeBus(config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined);
   const operations = new Operations({
     schema,
     db: database.db,

@@ -45,6 +45,8 @@ export interface Config {
   readonly loginWindowSeconds: number;
   /** Most items one page of a connection holds (`first`/`last`). */
   readonly maxPageSize: number;
+  /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
+  readonly redisUrl: string | undefined;
 }
 
 export const MIN_AUTH_SECRET_LENGTH = 32;
@@ -158,7 +160,13 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: read.integer('LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginWindowSeconds: read.integer('LOGIN_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
     maxPageSize: read.integer('MAX_PAGE_SIZE', 100, 1, 1000),
+    redisUrl: read.raw('REDIS_URL'),
   };
+  if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {
+    read.problems.push(
+      `REDIS_URL must start with redis:// or rediss:// (got "${config.redisUrl.split(':')[0] ?? ''}:")`,
+    );
+  }
   if (config.authSecret === undefined && production) {
     read.problems.push(
       `AUTH_SECRET is required in production: set it to a random string of at least ${MIN_AUTH_SECRET_LENGTH} characters (for example: openssl rand -base64 48)`,

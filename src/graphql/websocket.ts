@@ -86,6 +86,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
   server.close = (callback?: (error?: Error) => void) => {
     for (const socket of sockets.clients) socket.close(GOING_AWAY, 'The server is shutting down.');
     sockets.close();
+    void changes.close();
     return closeHttp(callback);
   };
 }

@@ -1,0 +1,142 @@
+/**
+ * Many instances: two server processes on one PostgreSQL database and one Redis
+ * (a redis-server this test starts, so it can kill it). A change made through
+ * one instance reaches a subscriber on the other; with Redis gone, queries and
+ * mutations go on; when Redis returns, so do live updates.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { postgresTarget, type TestDatabase } from './helpers/databases.js';
+import { startServerProcess, type ServerProcess } from './helpers/process.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+function startRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = createConnection(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (connected) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget.skip, timeout: 60_000 }, () => {
+  let db: TestDatabase;
+  let redisPort: number;
+  let redis: ChildProcess;
+  let first: ServerProcess;
+  let second: ServerProcess;
+  let client: Client;
+  let token = '';
+
+  async function graphql(server: ServerProcess, query: string) {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
+    return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown> } };
+  }
+
+  before(async () => {
+    db = await postgresTarget.create();
+    redisPort = await freePort();
+    redis = startRedis(redisPort);
+    await waitForPort(redisPort);
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      AUTH_SECRET: 'a-secret-both-instances-share-and-is-long-enough',
+    };
+    first = await startServerProcess(env);
+    second = await startServerProcess(env);
+    const registered = await fetch(`${first.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation { register(input: { username: "everywhere", password: "correct-horse-battery" }) { token } }',
+      }),
+    });
+    token = ((await registered.json()) as { data: { register: { token: string } } }).data.register.token;
+    client = createClient({
+      url: `${first.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { token },
+      retryAttempts: 0,
+    });
+  });
+  after(async () => {
+    await client.dispose();
+    await Promise.all([first.stop(), second.stop()]);
+    redis.kill('SIGKILL');
+    await db.drop();
+  });
+
+  it('relays changes between instances, and survives Redis going away and coming back', async () => {
+    const events = client.iterate<{ changes: { todo: { description: string } | null } }>({
+      query: 'subscription { changes { todo { description } } }',
+    });
+    /** Adds todos through the second instance until the first one's subscriber hears one. */
+    async function heardThroughOtherInstance(description: string, deadlineMs: number): Promise<string> {
+      const heard = events.next();
+      const deadline = Date.now() + deadlineMs;
+      for (let attempt = 0; Date.now() < deadline; attempt++) {
+        const added = await graphql(
+          second,
+          `mutation { addTodo(input: { description: "${description} ${attempt}" }) { status } }`,
+        );
+        assert.deepEqual(added.body.data, { addTodo: { status: true } });
+        const result = await Promise.race([
+          heard,
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), 500)),
+        ]);
+        if (result) {
+          assert.ok(!result.done);
+          return result.value.data?.changes.todo?.description ?? '';
+        }
+      }
+      throw new Error(`no change relayed within ${deadlineMs} ms`);
+    }
+
+    assert.match(await heardThroughOtherInstance('relayed', 10_000), /^relayed/);
+
+    redis.kill('SIGKILL');
+    await once(redis, 'exit');
+    for (const instance of [first, second]) {
+      const added = await graphql(instance, 'mutation { addTodo(input: { description: "without redis" }) { status } }');
+      assert.equal(added.status, 200);
+      assert.deepEqual(added.body.data, { addTodo: { status: true } });
+      const read = await graphql(instance, '{ allTodos(first: 100) { totalCount } }');
+      assert.equal(read.status, 200);
+    }
+
+    redis = startRedis(redisPort);
+    await waitForPort(redisPort);
+    assert.match(await heardThroughOtherInstance('after the outage', 20_000), /^after the outage|^without redis/);
+    await events.return?.();
+  });
+});
