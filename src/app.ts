@@ -15,7 +15,8 @@ import { DocumentCache } from './graphql/documents.js';
 import { Operations } from './graphql/operations.js';
 import { serveSubscriptions } from './graphql/websocket.js';
 import type { Database } from './db/database.js';
-import { createGraphQLEndpoint } from './graphql/endpoint.js';
+import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
+import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
 import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
@@ -56,6 +57,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     changes,
   });
   const graphql = createGraphQLEndpoint({ schema, db: database.db, sessions, operations });
+  const eventStream = createEventStreamEndpoint({ schema, operations });
   const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
 
@@ -73,6 +75,12 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
         return;
       }
       const body = req.method === 'POST' ? await readBody(req, config.bodyLimitBytes) : null;
+      if (wantsEventStream(req)) {
+        const refused = await admit(sessions, database.db, req, state);
+        if (refused) send(res, state, refused[1].status, refused[0] ?? '', refused[1].headers);
+        else await eventStream(req, res, body, state, { ...BASE_HEADERS, 'x-request-id': state.requestId });
+        return;
+      }
       const [responseBody, init] = await graphql({ raw: req, body, state });
       const status = init.status;
       if (responseBody === null && status >= 400) {

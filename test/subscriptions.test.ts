@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
+import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import WebSocket from 'ws';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -166,6 +167,44 @@ for (const target of databaseTargets) {
       await addTodo('bob', 'Bob again');
       assert.equal((await bob.next()).todo?.description, 'Bob again', 'nothing about the list once unshared');
       await Promise.all([bob.stop(), bobOnList.stop()]);
+    });
+
+    it('streams the same changes as Server-Sent Events to a client that asks for text/event-stream', async () => {
+      const controller = new AbortController();
+      const response = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: {
+          accept: 'text/event-stream',
+          'content-type': 'application/json',
+          authorization: `Bearer ${tokens.alice ?? ''}`,
+        },
+        body: JSON.stringify({ query: CHANGES }),
+        signal: controller.signal,
+      });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+      const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
+      assert.ok(reader);
+      await settle();
+      await addTodo('alice', 'Over SSE');
+      let text = '';
+      const decoder = new TextDecoder();
+      while (!/event: next\ndata: (.+)\n/.test(text)) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, 'the stream ended early');
+        text += decoder.decode(value);
+      }
+      const data = /event: next\ndata: (.+)\n/.exec(text)?.[1] ?? '{}';
+      const payload = JSON.parse(data) as { data: { changes: ChangePayload } };
+      assert.equal(payload.data.changes.todo?.description, 'Over SSE');
+      controller.abort();
+
+      const refused = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: 'Bearer nope' },
+        body: JSON.stringify({ query: CHANGES }),
+      });
+      assert.equal(refused.status, 401);
     });
 
     it('closes the socket with 4401 for a bad token, and when the session logs out', async () => {

@@ -58,24 +58,8 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
   });
 
   return async ({ raw, body, state }) => {
-    const pending = sessions.authenticate(db, raw.headers);
-    const authentication = pending instanceof Promise ? await pending : pending;
-    if (!authentication.ok) {
-      if (authentication.via === 'cookie') state.addSetCookie(expiredSessionCookie(state.secureCookies));
-      return refusal(raw, 401, 'UNAUTHENTICATED', authentication.message);
-    }
-    const { viewer } = authentication;
-    // SameSite=Lax already keeps the cookie off other sites' subrequests; this
-    // also refuses one from a browser that sent it anyway.
-    if (viewer.kind === 'user' && viewer.via === 'cookie' && raw.headers['sec-fetch-site'] === 'cross-site') {
-      return refusal(
-        raw,
-        403,
-        'FORBIDDEN',
-        'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
-      );
-    }
-    state.viewer = viewer;
+    const refused = await admit(sessions, db, raw, state);
+    if (refused) return refused;
 
     const plain = readPlainPost(raw.method, raw.headers, body);
     if (plain) {
@@ -104,6 +88,37 @@ const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value 
 function isQueryOrMutation(args: ExecutionArgs): boolean {
   const operation = getOperationAST(args.document, args.operationName)?.operation;
   return operation === OperationTypeNode.QUERY || operation === OperationTypeNode.MUTATION;
+}
+
+/**
+ * Authenticates a request into `state.viewer`, or returns the answer refusing it:
+ * 401 for a credential that does not hold, 403 for the cookie sent cross-site.
+ */
+export async function admit(
+  sessions: Sessions,
+  db: Kysely<Tables>,
+  raw: IncomingMessage,
+  state: RequestState,
+): Promise<HandlerResponse | undefined> {
+  const pending = sessions.authenticate(db, raw.headers);
+  const authentication = pending instanceof Promise ? await pending : pending;
+  if (!authentication.ok) {
+    if (authentication.via === 'cookie') state.addSetCookie(expiredSessionCookie(state.secureCookies));
+    return refusal(raw, 401, 'UNAUTHENTICATED', authentication.message);
+  }
+  const { viewer } = authentication;
+  // SameSite=Lax already keeps the cookie off other sites' subrequests; this
+  // also refuses one from a browser that sent it anyway.
+  if (viewer.kind === 'user' && viewer.via === 'cookie' && raw.headers['sec-fetch-site'] === 'cross-site') {
+    return refusal(
+      raw,
+      403,
+      'FORBIDDEN',
+      'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
+    );
+  }
+  state.viewer = viewer;
+  return undefined;
 }
 
 /** An answer refusing the request before any operation runs, as a GraphQL error with a code. */

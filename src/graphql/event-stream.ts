@@ -1,0 +1,68 @@
+/**
+ * GraphQL over Server-Sent Events (graphql-sse's "distinct connections" mode) on
+ * the GraphQL path, for clients that cannot use WebSockets: a request that
+ * accepts `text/event-stream` gets its subscription's results as a stream.
+ * graphql-sse's core handler is fed the body already read under the size limit.
+ * Authentication is the HTTP endpoint's: session cookie or bearer token.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { createHandler } from 'graphql-sse';
+import type { RequestState } from '../http/request-state.js';
+import type { GraphQLContext } from './context.js';
+import type { Operations } from './operations.js';
+
+export interface EventStreamOptions {
+  readonly schema: GraphQLSchema;
+  readonly operations: Operations;
+}
+
+/** Whether a request asks for an event stream. */
+export const wantsEventStream = (req: IncomingMessage): boolean =>
+  req.headers.accept?.includes('text/event-stream') === true;
+
+export type EventStreamEndpoint = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string | null,
+  state: RequestState,
+  extraHeaders: OutgoingHttpHeaders,
+) => Promise<void>;
+
+export function createEventStreamEndpoint({ schema, operations }: EventStreamOptions): EventStreamEndpoint {
+  const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
+    schema,
+    // No token: every stream is its own connection ("distinct connections mode").
+    authenticate: () => null,
+    context: (req) => operations.contextFor(req.context),
+  });
+
+  return async (req, res, body, state, extraHeaders) => {
+    const [stream, init] = await handle({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: {
+        get(key: string) {
+          const header = req.headers[key];
+          return Array.isArray(header) ? header.join('\n') : header;
+        },
+      },
+      body: () => Promise.resolve(body ?? ''),
+      raw: req,
+      context: state,
+    });
+    res.writeHead(init.status, init.statusText, { ...extraHeaders, ...init.headers });
+    if (!stream || typeof stream === 'string') {
+      res.end(stream);
+      return;
+    }
+    const stop = () => void stream.return(undefined);
+    res.once('close', stop);
+    for await (const chunk of stream) {
+      if (!res.writable) break;
+      res.write(chunk);
+    }
+    res.off('close', stop);
+    res.end();
+  };
+}
