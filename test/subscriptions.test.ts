@@ -226,5 +226,37 @@ for (const target of databaseTargets) {
       await server.graphql('mutation { logout { status } }', undefined, { authorization: `Bearer ${token}` });
       assert.equal(await closed, 4401);
     });
+
+    it('closes the socket with 4401 when the session expires', async () => {
+      const shortDb = await target.create();
+      const short = await startTestServer(shortDb, { SESSION_TTL_SECONDS: '1' });
+      try {
+        const registered = await short.graphql(
+          'mutation { register(input: { username: "brief", password: "correct-horse-battery" }) { token } }',
+        );
+        const token = (registered.body.data?.register as { token: string }).token;
+        let connected = false;
+        const code = await new Promise<number>((resolve) => {
+          const made = createClient({
+            url: short.graphqlUrl.replace(/^http/, 'ws'),
+            webSocketImpl: WebSocket,
+            connectionParams: { token },
+            retryAttempts: 0,
+            lazy: false,
+            on: {
+              connected: () => (connected = true),
+              closed: (event) => resolve((event as { code: number }).code),
+            },
+            onNonLazyError: () => undefined,
+          });
+          clients.push(made);
+        });
+        assert.ok(connected, 'the session was live when the socket opened');
+        assert.equal(code, 4401);
+      } finally {
+        await short.close();
+        await shortDb.drop();
+      }
+    });
   });
 }

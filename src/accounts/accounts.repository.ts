@@ -17,6 +17,7 @@ export interface UserRecord {
 
 export interface ActiveSession {
   readonly sessionId: string;
+  readonly expiresAt: Date;
   readonly user: UserRecord;
 }
 
@@ -86,7 +87,12 @@ const activeSessionQuery = preparedQuery((db: Executor) =>
   db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.id as session_id', 'users.id as user_id', 'users.username as username'])
+    .select([
+      'sessions.id as session_id',
+      'sessions.expires_at as expires_at',
+      'users.id as user_id',
+      'users.username as username',
+    ])
     .where('sessions.id', '=', '')
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', ''),
@@ -95,7 +101,13 @@ const activeSessionQuery = preparedQuery((db: Executor) =>
 /** The session and its user, unless it does not exist, was revoked or has expired. */
 export async function findActiveSession(db: Executor, sessionId: string): Promise<ActiveSession | undefined> {
   const [row] = (await activeSessionQuery(db, [sessionId, now()])).rows;
-  return row && { sessionId: row.session_id, user: { id: row.user_id, username: row.username } };
+  return (
+    row && {
+      sessionId: row.session_id,
+      expiresAt: new Date(row.expires_at),
+      user: { id: row.user_id, username: row.username },
+    }
+  );
 }
 
 export async function revokeSession(db: Executor, sessionId: string): Promise<void> {

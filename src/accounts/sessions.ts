@@ -56,7 +56,8 @@ export class Sessions {
     }
     const session = await findActiveSession(db, sessionId);
     if (!session) return { ok: false, via, message: 'The session has ended (logged out or expired): log in again.' };
-    return { ok: true, viewer: { kind: 'user', user: session.user, sessionId: session.sessionId, via } };
+    const { user, expiresAt } = session;
+    return { ok: true, viewer: { kind: 'user', user, sessionId: session.sessionId, expiresAt, via } };
   }
 
   /** Opens a session for `user`: sets the cookie on the response and returns the token. */

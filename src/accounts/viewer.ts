@@ -7,6 +7,8 @@ export type Viewer =
       readonly kind: 'user';
       readonly user: UserRecord;
       readonly sessionId: string;
+      /** When the session ends unless it is logged out first. */
+      readonly expiresAt: Date;
       /** How the request proved it: the session cookie or a bearer token. */
       readonly via: 'cookie' | 'bearer';
     };

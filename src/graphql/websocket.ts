@@ -5,7 +5,7 @@
  * A connection authenticates once, when it opens: with the session cookie sent
  * on the upgrade request, or a token in `connection_init`'s payload
  * (`{ "token": "…" }` or `{ "authorization": "Bearer …" }`). A bad credential
- * closes the socket with 4401; so does `logout` of that session.
+ * closes the socket with 4401; so does `logout` of that session, and its expiry.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
@@ -67,7 +67,16 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
           const stop = changes.onSessionEnded(({ sessionId }) => {
             if (sessionId === viewer.sessionId) socket.close(UNAUTHORIZED, 'The session has ended.');
           });
-          socket.once('close', stop);
+          // The session's end ends its sockets too: subscriptions never outlive their token.
+          const MAX_TIMER_MS = 2 ** 31 - 1;
+          const expiry = setTimeout(
+            () => socket.close(UNAUTHORIZED, 'The session has expired.'),
+            Math.min(Math.max(0, viewer.expiresAt.getTime() - Date.now()), MAX_TIMER_MS),
+          );
+          socket.once('close', () => {
+            stop();
+            clearTimeout(expiry);
+          });
         }
         return true;
       },
