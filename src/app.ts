@@ -167,6 +167,8 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     allowAnonymous: config.allowAnonymous,
     logger,
     production,
+    maxPerConnection: config.maxSubscriptionsPerConnection,
+    maxPerUser: config.maxSubscriptionsPerUser,
   });
   return server;
 }

@@ -45,6 +45,10 @@ export interface Config {
   readonly loginWindowSeconds: number;
   /** Most items one page of a connection holds (`first`/`last`). */
   readonly maxPageSize: number;
+  /** Most subscriptions one WebSocket connection may hold open at once. */
+  readonly maxSubscriptionsPerConnection: number;
+  /** Most subscriptions one user (or the anonymous space) may hold open on one instance. */
+  readonly maxSubscriptionsPerUser: number;
   /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
   readonly redisUrl: string | undefined;
 }
@@ -161,6 +165,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: read.integer('LOGIN_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
     maxPageSize: read.integer('MAX_PAGE_SIZE', 100, 1, 1000),
     redisUrl: read.raw('REDIS_URL'),
+    maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
+    maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {
     read.problems.push(

@@ -10,13 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Sessions } from '../accounts/sessions.js';
 import type { ChangeBus } from '../changes/change-bus.js';
-import type { Tables } from '../db/tables.js';
+import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 import { RequestState } from '../http/request-state.js';
 import type { Operations } from './operations.js';
 
@@ -31,6 +31,8 @@ export interface SubscriptionServerOptions {
   readonly allowAnonymous: boolean;
   readonly logger: Logger;
   readonly production: boolean;
+  readonly maxPerConnection: number;
+  readonly maxPerUser: number;
 }
 
 const UNAUTHORIZED = 4401;
@@ -41,6 +43,10 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
   const { server, path, schema, db, sessions, operations, changes } = options;
   const sockets = new WebSocketServer({ server, path });
   const states = new WeakMap<object, RequestState>();
+  /** Each owner's open connections, to count their subscriptions across them. */
+  const connectionsOf = new Map<number, Set<{ readonly subscriptions: object }>>();
+  const tooMany = (message: string) =>
+    [new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })] as const;
 
   useServer(
     {
@@ -63,6 +69,13 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         state.viewer = authentication.viewer;
         states.set(ctx, state);
         const { viewer } = authentication;
+        const owner = viewer.kind === 'user' ? viewer.user.id : ANONYMOUS_OWNER;
+        const mine = connectionsOf.get(owner) ?? new Set();
+        connectionsOf.set(owner, mine.add(ctx));
+        socket.once('close', () => {
+          mine.delete(ctx);
+          if (mine.size === 0) connectionsOf.delete(owner);
+        });
         if (viewer.kind === 'user') {
           const stop = changes.onSessionEnded(({ sessionId }) => {
             if (sessionId === viewer.sessionId) socket.close(UNAUTHORIZED, 'The session has ended.');
@@ -79,6 +92,21 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
           });
         }
         return true;
+      },
+      onSubscribe(ctx) {
+        // graphql-ws has already registered this subscription: the counts include it.
+        const open = Object.keys(ctx.subscriptions).length;
+        if (open > options.maxPerConnection) {
+          return tooMany(`A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`);
+        }
+        const viewer = states.get(ctx)?.viewer;
+        const owner = viewer?.kind === 'user' ? viewer.user.id : ANONYMOUS_OWNER;
+        let total = 0;
+        for (const connection of connectionsOf.get(owner) ?? []) total += Object.keys(connection.subscriptions).length;
+        if (total > options.maxPerUser) {
+          return tooMany(`A user holds at most ${options.maxPerUser} subscriptions at once: complete one first.`);
+        }
+        return undefined;
       },
       context(ctx) {
         const state = states.get(ctx);
