@@ -8,10 +8,9 @@ import type { Tables } from '../db/tables.js';
 import { insertInbox } from '../lists/lists.repository.js';
 import {
   clearFailures,
-  countRecentFailures,
   findUserForLogin,
   insertUser,
-  oldestRecentFailure,
+  recentFailures,
   recordFailure,
   type UserRecord,
 } from './accounts.repository.js';
@@ -71,8 +70,8 @@ export class AccountRules {
   async login(request: AccountRequest, username: string, password: string): Promise<LoginResult> {
     const key = usernameKey(username);
     const windowStart = new Date(Date.now() - this.throttle.windowSeconds * 1000);
-    if ((await countRecentFailures(request.db, key, windowStart)) >= this.throttle.maxFailures) {
-      const oldest = await oldestRecentFailure(request.db, key, windowStart);
+    const { count, oldest } = await recentFailures(request.db, key, windowStart);
+    if (count >= this.throttle.maxFailures) {
       const liftsAt = (oldest?.getTime() ?? Date.now()) + this.throttle.windowSeconds * 1000;
       return failed(accountErrors.rateLimited(Math.max(1, Math.ceil((liftsAt - Date.now()) / 60_000))));
     }

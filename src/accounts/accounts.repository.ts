@@ -119,27 +119,19 @@ export async function revokeSession(db: Executor, sessionId: string): Promise<vo
     .execute();
 }
 
-export async function countRecentFailures(db: Executor, usernameKey: string, since: Date): Promise<number> {
+/** How many logins for `usernameKey` failed since `since`, and when the oldest of them did (the limit lifts when it leaves the window). */
+export async function recentFailures(
+  db: Executor,
+  usernameKey: string,
+  since: Date,
+): Promise<{ count: number; oldest: Date | undefined }> {
   const row = await db
     .selectFrom('login_failures')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min('failed_at').as('oldest')])
     .where('username_key', '=', usernameKey)
     .where('failed_at', '>', since.toISOString())
     .executeTakeFirst();
-  return Number(row?.count ?? 0);
-}
-
-/** The oldest failure still inside the window: the limit lifts when it leaves. */
-export async function oldestRecentFailure(db: Executor, usernameKey: string, since: Date): Promise<Date | undefined> {
-  const row = await db
-    .selectFrom('login_failures')
-    .select('failed_at')
-    .where('username_key', '=', usernameKey)
-    .where('failed_at', '>', since.toISOString())
-    .orderBy('failed_at')
-    .limit(1)
-    .executeTakeFirst();
-  return row && new Date(row.failed_at);
+  return { count: Number(row?.count ?? 0), oldest: row?.oldest ? new Date(row.oldest) : undefined };
 }
 
 export async function recordFailure(db: Executor, usernameKey: string): Promise<void> {

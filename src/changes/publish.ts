@@ -9,7 +9,14 @@ import type { ChangeKind } from './change-bus.js';
 
 type Publisher = Pick<GraphQLContext, 'db' | 'changes'>;
 
-/** A todo created or changed; `previousListIds` are lists it left (a move), whose readers hear it too. */
+/** Each list's audience, read once however many todos of a bulk change it holds. */
+async function audiences(context: Publisher, listIds: readonly number[]): Promise<Map<number, number[]>> {
+  const byList = new Map<number, number[]>();
+  for (const listId of new Set(listIds)) byList.set(listId, await listAudience(context.db, [listId]));
+  return byList;
+}
+
+/** Todos created or changed; `previousListIds` are lists they left (a move), whose readers hear it too. */
 export async function publishTodo(
   context: Publisher,
   kind: ChangeKind,
@@ -17,8 +24,10 @@ export async function publishTodo(
   previousListIds: readonly number[] = [],
 ): Promise<void> {
   if (!context.changes.hasSubscribers) return;
+  const byList = await audiences(context, [...todos.map((todo) => todo.listId), ...previousListIds]);
+  const left = previousListIds.flatMap((listId) => byList.get(listId) ?? []);
   for (const todo of todos) {
-    const audience = await listAudience(context.db, [todo.listId, ...previousListIds]);
+    const audience = [...(byList.get(todo.listId) ?? []), ...left];
     context.changes.publish({ kind, todo, todoId: todo.id, list: null, listId: todo.listId, audience });
   }
 }
@@ -29,8 +38,12 @@ export async function publishDeletedTodos(
   deleted: readonly { readonly id: number; readonly listId: number }[],
 ): Promise<void> {
   if (!context.changes.hasSubscribers) return;
+  const byList = await audiences(
+    context,
+    deleted.map(({ listId }) => listId),
+  );
   for (const { id, listId } of deleted) {
-    const audience = await listAudience(context.db, [listId]);
+    const audience = byList.get(listId) ?? [];
     context.changes.publish({ kind: 'DELETED', todo: null, todoId: id, list: null, listId, audience });
   }
 }

@@ -5,7 +5,7 @@
  * and compiled executors.
  */
 import type { IncomingMessage } from 'node:http';
-import { OperationTypeNode, getOperationAST, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { createHandler, type Response as HandlerResponse } from 'graphql-http';
 import { expiredSessionCookie } from '../accounts/session-cookie.js';
 import type { Sessions } from '../accounts/sessions.js';
@@ -65,7 +65,8 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
     if (plain) {
       const prepared = operations.prepare(plain.params, state);
       // Invalid documents and missing operations take the handler's way, which words them.
-      if (!isErrorList(prepared) && isQueryOrMutation(prepared)) {
+      // Subscriptions need a streaming transport: graphql-http refuses them over plain HTTP, in its words.
+      if (!isErrorList(prepared) && prepared.operationType !== OperationTypeNode.SUBSCRIPTION) {
         const result = await operations.execute(prepared);
         return operations.respond(prepared, result, state, plain.mediaType);
       }
@@ -83,12 +84,6 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
 
 const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value is readonly GraphQLError[] =>
   Array.isArray(value);
-
-/** Subscriptions need a streaming transport: graphql-http refuses them over plain HTTP, in its words. */
-function isQueryOrMutation(args: ExecutionArgs): boolean {
-  const operation = getOperationAST(args.document, args.operationName)?.operation;
-  return operation === OperationTypeNode.QUERY || operation === OperationTypeNode.MUTATION;
-}
 
 /**
  * Authenticates a request into `state.viewer`, or returns the answer refusing it:

@@ -4,7 +4,14 @@
  * and its operation, build the context, run it, mask errors, and turn the result
  * into the response body and status.
  */
-import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  getOperationAST,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationTypeNode,
+} from 'graphql';
 import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
 import type { Kysely } from 'kysely';
 import type { AccountRules } from '../accounts/account-rules.js';
@@ -31,8 +38,9 @@ export interface OperationsOptions {
   readonly changes: ChangeBus;
 }
 
-/** Execution arguments with this server's context. */
-export type PreparedOperation = ExecutionArgs & OperationArgs<GraphQLContext>;
+/** Execution arguments with this server's context, and which kind of operation they run. */
+export type PreparedOperation = ExecutionArgs &
+  OperationArgs<GraphQLContext> & { readonly operationType: OperationTypeNode };
 
 export class Operations {
   constructor(private readonly options: OperationsOptions) {}
@@ -56,7 +64,14 @@ export class Operations {
     }
     state.operationName = operation.name?.value;
     const contextValue = this.contextFor(state);
-    return { schema, document, operationName, variableValues: params.variables, contextValue };
+    return {
+      schema,
+      document,
+      operationName,
+      variableValues: params.variables,
+      contextValue,
+      operationType: operation.operation,
+    };
   }
 
   /** The resolvers' context for a request (or a WebSocket connection) in `state`. */

@@ -13,7 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Sessions } from '../accounts/sessions.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
@@ -37,14 +37,32 @@ export interface SubscriptionServerOptions {
 
 const UNAUTHORIZED = 4401;
 const GOING_AWAY = 1001;
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Adds `member` to `key`'s set in `index` until `socket` closes. */
+function track<K, V>(index: Map<K, Set<V>>, key: K, member: V, socket: WebSocket): void {
+  const members = index.get(key) ?? new Set<V>();
+  index.set(key, members.add(member));
+  socket.once('close', () => {
+    members.delete(member);
+    if (members.size === 0) index.delete(key);
+  });
+}
 
 /** Serves subscriptions on `path`; closes every socket with 1001 when the HTTP server closes. */
 export function serveSubscriptions(options: SubscriptionServerOptions): void {
   const { server, path, schema, db, sessions, operations, changes } = options;
   const sockets = new WebSocketServer({ server, path });
-  const states = new WeakMap<object, RequestState>();
+  /** What each open connection is: who opened it, as the resolvers see them. */
+  const connections = new WeakMap<object, { readonly state: RequestState; readonly owner: number }>();
   /** Each owner's open connections, to count their subscriptions across them. */
   const connectionsOf = new Map<number, Set<{ readonly subscriptions: object }>>();
+  /** Each session's open sockets, closed together when it logs out (one bus listener for all). */
+  const socketsOf = new Map<string, Set<WebSocket>>();
+  changes.onSessionEnded(({ sessionId }) => {
+    for (const socket of socketsOf.get(sessionId) ?? []) socket.close(UNAUTHORIZED, 'The session has ended.');
+  });
   const tooMany = (message: string) =>
     [new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })] as const;
 
@@ -66,30 +84,19 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
           return false;
         }
         const state = new RequestState(randomUUID(), options.logger, false);
-        state.viewer = authentication.viewer;
-        states.set(ctx, state);
         const { viewer } = authentication;
+        state.viewer = viewer;
         const owner = viewer.kind === 'user' ? viewer.user.id : ANONYMOUS_OWNER;
-        const mine = connectionsOf.get(owner) ?? new Set();
-        connectionsOf.set(owner, mine.add(ctx));
-        socket.once('close', () => {
-          mine.delete(ctx);
-          if (mine.size === 0) connectionsOf.delete(owner);
-        });
+        connections.set(ctx, { state, owner });
+        track(connectionsOf, owner, ctx, socket);
         if (viewer.kind === 'user') {
-          const stop = changes.onSessionEnded(({ sessionId }) => {
-            if (sessionId === viewer.sessionId) socket.close(UNAUTHORIZED, 'The session has ended.');
-          });
+          track(socketsOf, viewer.sessionId, socket, socket);
           // The session's end ends its sockets too: subscriptions never outlive their token.
-          const MAX_TIMER_MS = 2 ** 31 - 1;
           const expiry = setTimeout(
             () => socket.close(UNAUTHORIZED, 'The session has expired.'),
             Math.min(Math.max(0, viewer.expiresAt.getTime() - Date.now()), MAX_TIMER_MS),
           );
-          socket.once('close', () => {
-            stop();
-            clearTimeout(expiry);
-          });
+          socket.once('close', () => clearTimeout(expiry));
         }
         return true;
       },
@@ -99,8 +106,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         if (open > options.maxPerConnection) {
           return tooMany(`A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`);
         }
-        const viewer = states.get(ctx)?.viewer;
-        const owner = viewer?.kind === 'user' ? viewer.user.id : ANONYMOUS_OWNER;
+        const owner = connections.get(ctx)?.owner ?? ANONYMOUS_OWNER;
         let total = 0;
         for (const connection of connectionsOf.get(owner) ?? []) total += Object.keys(connection.subscriptions).length;
         if (total > options.maxPerUser) {
@@ -109,9 +115,9 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         return undefined;
       },
       context(ctx) {
-        const state = states.get(ctx);
-        if (!state) throw new Error('A subscription arrived before its connection was authenticated');
-        return operations.contextFor(state);
+        const connection = connections.get(ctx);
+        if (!connection) throw new Error('A subscription arrived before its connection was authenticated');
+        return operations.contextFor(connection.state);
       },
     },
     sockets,

@@ -110,10 +110,21 @@ function filterConditions(eb: Builder, filter: TodoFilterInput): Expression<SqlB
   return conditions;
 }
 
+/** The lists a page reads: the one the filter names if the caller may read it, else all they may. */
+async function readableListIds(db: Kysely<Tables>, owner: number, only: string | null | undefined): Promise<number[]> {
+  let lists = db
+    .selectFrom('lists')
+    .select('lists.id')
+    .where('lists.id', 'in', accessibleListIds(db, owner, 'read'));
+  // An id that cannot be a list matches nothing, like a list the caller cannot read.
+  if (only != null) lists = lists.where('lists.id', '=', parseId(only) ?? 0);
+  return (await lists.execute()).map((row) => row.id);
+}
+
 /**
  * One page of the todos `owner` may read, matching `args.filter`, in
- * `args.orderBy` order. `fixedList` (a list the caller may read) replaces the
- * filter's list. Throws a BAD_USER_INPUT GraphQLError for bad page arguments.
+ * `args.orderBy` order. `fixedList`, a list already read through the access
+ * rule (a `TodoList`'s own todos), replaces the filter's list. Throws a BAD_USER_INPUT GraphQLError for bad page arguments.
  */
 export async function pageOfTodos(
   db: Kysely<Tables>,
@@ -143,14 +154,7 @@ export async function pageOfTodos(
   }
 
   const filter = args.filter ?? {};
-  // The lists to read: the one asked for if the caller may read it, else all they may.
-  let lists = db
-    .selectFrom('lists')
-    .select('lists.id')
-    .where('lists.id', 'in', accessibleListIds(db, owner, 'read'));
-  const only = fixedList ?? (filter.list != null ? (parseId(filter.list) ?? 0) : undefined);
-  if (only !== undefined) lists = lists.where('lists.id', '=', only);
-  const listIds = (await lists.execute()).map((row) => row.id);
+  const listIds = fixedList === undefined ? await readableListIds(db, owner, filter.list) : [fixedList];
 
   const key = sortKey(field);
   // Walking backward reads the order reversed, then turns the page around.
