@@ -78,7 +78,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       if (wantsEventStream(req)) {
         const refused = await admit(sessions, database.db, req, state);
         if (refused) send(res, state, refused[1].status, refused[0] ?? '', refused[1].headers);
-        else await eventStream(req, res, body, state, { ...BASE_HEADERS, 'x-request-id': state.requestId });
+        else await eventStream(req, res, body, state, commonHeaders(state));
         return;
       }
       const [responseBody, init] = await graphql({ raw: req, body, state });
@@ -192,6 +192,11 @@ function send(
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/** Headers every response of this request carries; `send` inlines them, being on every request's path. */
+function commonHeaders(state: RequestState): OutgoingHttpHeaders {
+  return { ...BASE_HEADERS, 'x-request-id': state.requestId };
 }
 
 function sendError(

@@ -4,7 +4,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseId } from '../todos/todo-id.js';
 import { findUserByName, type UserRecord } from '../accounts/accounts.repository.js';
-import type { InputError } from '../todos/todo-input.js';
+import { authenticationRequired, type InputError } from '../todos/todo-input.js';
 import { usernameKey } from '../accounts/credentials.js';
 import {
   deleteList,
@@ -18,12 +18,6 @@ import {
 } from './lists.repository.js';
 
 const MAX_NAME = 100;
-
-const authenticationRequired = {
-  message: 'Authentication required',
-  code: 'UNAUTHENTICATED',
-  field: null,
-};
 
 const listNotFound = (id: string) => ({
   message: `No list with id ${id} that you own.`,
@@ -41,8 +35,6 @@ function checkName(name: string | null | undefined) {
   }
   return null;
 }
-
-const ownerOf = ({ owner }: GraphQLContext) => owner;
 
 /**
  * Who to add to or remove from which list, by whom; or why not. A list the
@@ -69,7 +61,7 @@ async function membershipChange(
 export const listResolvers: Resolvers = {
   Query: {
     lists: async (_root, _args, context) => {
-      const owner = ownerOf(context);
+      const { owner } = context;
       return owner === null ? [] : listLists(context.db, owner);
     },
     list: async (_root, { id }, { loaders }) => {
@@ -80,7 +72,7 @@ export const listResolvers: Resolvers = {
 
   Mutation: {
     createList: async (_root, { input }, context) => {
-      const owner = ownerOf(context);
+      const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], list: null };
       const problem = checkName(input.name);
       if (problem || typeof input.name !== 'string')
@@ -90,7 +82,7 @@ export const listResolvers: Resolvers = {
       return { status: true, errors: [], list: created };
     },
     updateList: async (_root, { list, input }, context) => {
-      const owner = ownerOf(context);
+      const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], list: null };
       const listId = parseId(list);
       if (listId === null) return { status: false, errors: [listNotFound(list)], list: null };
@@ -127,7 +119,7 @@ export const listResolvers: Resolvers = {
       return { status: true, errors: [], list: unshared };
     },
     deleteList: async (_root, { list }, context) => {
-      const owner = ownerOf(context);
+      const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
       const listId = parseId(list);
       // Who may read the list is read before it goes: its members go with it.

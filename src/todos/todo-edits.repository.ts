@@ -16,19 +16,13 @@ type Executor = Kysely<Tables>;
 export type EditResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly missing: 'list' | readonly number[] };
 
+/** The list a todo goes into, if the caller may change it: `listId`, or else the caller's Inbox. */
 async function writableList(db: Executor, owner: number, listId: number | undefined): Promise<number | undefined> {
-  const query = db
-    .selectFrom('lists')
-    .select('lists.id')
-    .where('lists.id', 'in', accessibleListIds(db, owner, 'write'));
+  const lists = db.selectFrom('lists').select('lists.id');
   const row = await (
     listId === undefined
-      ? db
-          .selectFrom('lists')
-          .select('lists.id')
-          .where('lists.owner_id', '=', owner)
-          .where('lists.is_inbox', '=', sql<boolean>`true`)
-      : query.where('lists.id', '=', listId)
+      ? lists.where('lists.owner_id', '=', owner).where('lists.is_inbox', '=', sql<boolean>`true`)
+      : lists.where('lists.id', '=', listId).where('lists.id', 'in', accessibleListIds(db, owner, 'write'))
   ).executeTakeFirst();
   return row?.id;
 }
@@ -68,18 +62,6 @@ export async function createTodoItem(
       .executeTakeFirstOrThrow();
     return { ok: true, value: toTodoRecord(row) } as const;
   });
-}
-
-export async function updateTodoItem(
-  db: Executor,
-  owner: number,
-  id: number,
-  changes: TodoChanges,
-): Promise<EditResult<TodoRecord>> {
-  const result = await updateTodos(db, owner, [id], changes);
-  if (!result.ok) return result;
-  const [todo] = result.value.todos;
-  return todo ? { ok: true, value: todo } : { ok: false, missing: [id] };
 }
 
 /** The ids among `ids` the caller may not change (or that do not exist), and the list of each other one. */

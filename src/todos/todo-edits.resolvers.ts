@@ -8,12 +8,10 @@ import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
 import { createTodoItem, deleteTodos, updateTodos } from './todo-edits.repository.js';
 import { parseId } from './todo-id.js';
-import { checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
+import { authenticationRequired, checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
 
 /** Most ids one bulk operation takes. */
 export const MAX_BULK = 100;
-
-const authenticationRequired: InputError = { message: 'Authentication required', code: 'UNAUTHENTICATED', field: null };
 
 const today = () => new Date().toISOString().slice(0, 10);
 

@@ -82,6 +82,13 @@ export function checkTodoInput(
   return { changes, errors };
 }
 
+/** For a caller without a space: nobody signed in while anonymous access is off. */
+export const authenticationRequired: InputError = {
+  message: 'Authentication required',
+  code: 'UNAUTHENTICATED',
+  field: null,
+};
+
 export const notFound = (field: string, id: string): InputError => ({
   message: `No ${field === 'list' ? 'list' : 'todo'} with id ${id} that you may change.`,
   code: 'NOT_FOUND',

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { generatedId } from './columns.js';
 import type { Migration } from './index.js';
 
 /**
@@ -8,14 +9,7 @@ import type { Migration } from './index.js';
  */
 export const createAccounts: Migration = {
   async up(db, dialect) {
-    const id = (table: string) =>
-      db.schema
-        .createTable(table)
-        .addColumn('id', 'integer', (column) =>
-          dialect === 'postgres'
-            ? column.primaryKey().generatedByDefaultAsIdentity()
-            : column.primaryKey().autoIncrement(),
-        );
+    const id = (table: string) => db.schema.createTable(table).addColumn('id', 'integer', generatedId(dialect));
 
     await id('users')
       .addColumn('username', 'text', (column) => column.notNull())
@@ -57,6 +51,5 @@ export const createAccounts: Migration = {
       .alterTable('todos')
       .addColumn('owner_id', 'integer', (column) => column.notNull().defaultTo(sql`0`))
       .execute();
-    await db.schema.createIndex('todos_by_owner').on('todos').columns(['owner_id', 'id']).execute();
   },
 };

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { generatedId } from './columns.js';
 import type { Migration } from './index.js';
 
 /**
@@ -10,11 +11,7 @@ export const createLists: Migration = {
     const now = new Date().toISOString();
     await db.schema
       .createTable('lists')
-      .addColumn('id', 'integer', (column) =>
-        dialect === 'postgres'
-          ? column.primaryKey().generatedByDefaultAsIdentity()
-          : column.primaryKey().autoIncrement(),
-      )
+      .addColumn('id', 'integer', generatedId(dialect))
       .addColumn('owner_id', 'integer', (column) => column.notNull())
       .addColumn('name', 'text', (column) => column.notNull())
       .addColumn('is_inbox', 'boolean', (column) => column.notNull().defaultTo(false))
