@@ -42,7 +42,10 @@ const BASE_HEADERS: OutgoingHttpHeaders = { 'x-content-type-options': 'nosniff' 
 export function createApp({ config, database, logger, authSecret }: AppDependencies): http.Server {
   const schema = buildExecutableSchema();
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
-  const changes = new ChangeBus(config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined);
+  const changes = new ChangeBus(
+    { maxSubscriptionsPerUser: config.maxSubscriptionsPerUser, maxQueuedChanges: config.maxQueuedChanges },
+    config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined,
+  );
   const operations = new Operations({
     schema,
     db: database.db,
@@ -168,7 +171,6 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     logger,
     production,
     maxPerConnection: config.maxSubscriptionsPerConnection,
-    maxPerUser: config.maxSubscriptionsPerUser,
   });
   return server;
 }

@@ -49,6 +49,8 @@ export interface Config {
   readonly maxSubscriptionsPerConnection: number;
   /** Most subscriptions one user (or the anonymous space) may hold open on one instance. */
   readonly maxSubscriptionsPerUser: number;
+  /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
+  readonly maxQueuedChanges: number;
   /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
   readonly redisUrl: string | undefined;
 }
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
+    maxQueuedChanges: read.integer('MAX_QUEUED_CHANGES', 1000, 1, 1_000_000),
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {
     read.problems.push(

@@ -8,9 +8,11 @@
  * redis-relay.ts) every announcement goes through it instead and comes back to
  * every instance, this one included, so all instances deliver the same changes.
  */
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter } from 'node:events';
+import { GraphQLError } from 'graphql';
 import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
+import { SubscriberQueue } from './subscriber-queue.js';
 
 export type ChangeKind = 'CREATED' | 'UPDATED' | 'DELETED' | 'SHARED' | 'UNSHARED';
 
@@ -40,12 +42,29 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-export class ChangeBus {
-  readonly #emitter = new EventEmitter({ captureRejections: true });
+export interface ChangeBusLimits {
+  /** Most subscriptions one owner may hold open on this instance. */
+  readonly maxSubscriptionsPerUser: number;
+  /** Most changes a subscription may have waiting for its client before it counts as a slow consumer. */
+  readonly maxQueuedChanges: number;
+}
 
-  constructor(private readonly relay?: Relay) {
-    // Each subscription listens once; thousands of them are expected.
-    this.#emitter.setMaxListeners(0);
+interface Subscriber {
+  readonly listId: number | undefined;
+  readonly queue: SubscriberQueue<ChangeEvent>;
+}
+
+export class ChangeBus {
+  /** Session announcements; changes go straight to the subscribers below. */
+  readonly #emitter = new EventEmitter({ captureRejections: true });
+  /** Each owner's open subscriptions: a change is offered only to its audience's. */
+  readonly #subscribers = new Map<number, Set<Subscriber>>();
+  #subscriberCount = 0;
+
+  constructor(
+    private readonly limits: ChangeBusLimits,
+    private readonly relay?: Relay,
+  ) {
     relay?.listen((message) => {
       this.#deliver(message);
     });
@@ -56,20 +75,38 @@ export class ChangeBus {
    * the audience. With a relay, another instance may have them, so always.
    */
   get hasSubscribers(): boolean {
-    return this.relay !== undefined || this.#emitter.listenerCount('change') > 0;
+    return this.relay !== undefined || this.#subscriberCount > 0;
   }
 
   publish(change: ChangeEvent): void {
     this.#send({ type: 'change', change });
   }
 
-  /** The changes `owner` may read, narrowed to `listId` when given, until the consumer returns. */
-  async *changesFor(owner: number, listId: number | undefined): AsyncGenerator<ChangeEvent> {
-    for await (const [event] of on(this.#emitter, 'change') as AsyncIterable<[ChangeEvent]>) {
-      if (!event.audience.includes(owner)) continue;
-      if (listId !== undefined && event.listId !== listId) continue;
-      yield event;
+  /**
+   * The changes `owner` may read, narrowed to `listId` when given, until the
+   * consumer returns. `slowConsumer` is called, and the changes end, when more
+   * than `maxQueuedChanges` wait for a client that does not read them.
+   */
+  changesFor(owner: number, listId: number | undefined, slowConsumer: () => void): AsyncIterableIterator<ChangeEvent> {
+    const own = this.#subscribers.get(owner) ?? new Set<Subscriber>();
+    if (own.size >= this.limits.maxSubscriptionsPerUser) {
+      throw new GraphQLError(
+        `A user holds at most ${this.limits.maxSubscriptionsPerUser} subscriptions at once: complete one first.`,
+        { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+      );
     }
+    const queue = new SubscriberQueue<ChangeEvent>(this.limits.maxQueuedChanges, {
+      ended: () => {
+        own.delete(subscriber);
+        this.#subscriberCount -= 1;
+        if (own.size === 0) this.#subscribers.delete(owner);
+      },
+      overflowed: slowConsumer,
+    });
+    const subscriber: Subscriber = { listId, queue };
+    this.#subscribers.set(owner, own.add(subscriber));
+    this.#subscriberCount += 1;
+    return queue;
   }
 
   /** Announces that a session ended (logout), so its open subscriptions close, on every instance. */
@@ -92,7 +129,15 @@ export class ChangeBus {
   }
 
   #deliver(message: BusMessage): void {
-    if (message.type === 'change') this.#emitter.emit('change', message.change);
+    if (message.type === 'change') this.#offer(message.change);
     else this.#emitter.emit('session-ended', { sessionId: message.sessionId });
+  }
+
+  #offer(change: ChangeEvent): void {
+    for (const owner of new Set(change.audience)) {
+      for (const { listId, queue } of this.#subscribers.get(owner) ?? []) {
+        if (listId === undefined || listId === change.listId) queue.push(change);
+      }
+    }
   }
 }

@@ -3,20 +3,24 @@ import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseId } from '../todos/todo-id.js';
 import type { ChangeEvent } from './change-bus.js';
 
-/** Each change as the subscription's payload, `{ changes: … }`. */
-async function* payloads(events: AsyncIterable<ChangeEvent> | null): AsyncGenerator<{ changes: ChangeEvent }> {
-  // A caller without a space (anonymous access off) has nothing to hear.
-  if (!events) return;
-  for await (const event of events) yield { changes: event };
-}
+/** What a caller without a space (anonymous access off) hears: nothing, and the stream ends. */
+const NOTHING: AsyncIterableIterator<ChangeEvent> = {
+  next: () => Promise.resolve({ value: undefined, done: true }),
+  [Symbol.asyncIterator]() {
+    return this;
+  },
+};
 
 export const changeResolvers: Resolvers = {
   Subscription: {
     changes: {
-      subscribe: (_root, { list }, { owner, changes }) => {
+      // The bus's iterator goes to graphql-js as it is: wrapped in an async generator,
+      // a client's "complete" would wait for the next change before releasing it.
+      subscribe: (_root, { list }, { owner, changes, dropSlowConsumer }) => {
         const listId = list == null ? undefined : (parseId(list) ?? 0);
-        return payloads(owner === null ? null : changes.changesFor(owner, listId));
+        return owner === null ? NOTHING : changes.changesFor(owner, listId, dropSlowConsumer);
       },
+      resolve: (event: ChangeEvent) => event,
     },
   },
   Change: {

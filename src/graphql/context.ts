@@ -27,6 +27,8 @@ export type GraphQLContext = {
   readonly accounts: AccountRules;
   /** Where mutations announce changes for subscriptions. */
   readonly changes: ChangeBus;
+  /** Ends the connection of a subscription whose client has stopped reading. */
+  readonly dropSlowConsumer: () => void;
   /** Most items one page of a connection may hold. */
   readonly maxPageSize: number;
   /** This request's batch loaders, made on first use. */

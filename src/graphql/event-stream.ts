@@ -21,6 +21,19 @@ export interface EventStreamOptions {
 export const wantsEventStream = (req: IncomingMessage): boolean =>
   req.headers.accept?.includes('text/event-stream') === true;
 
+/** Resolves when `res` can take more, or has closed (whereupon the stream's next write is skipped). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 export type EventStreamEndpoint = (
   req: IncomingMessage,
   res: ServerResponse,
@@ -30,14 +43,25 @@ export type EventStreamEndpoint = (
 ) => Promise<void>;
 
 export function createEventStreamEndpoint({ schema, operations }: EventStreamOptions): EventStreamEndpoint {
+  /** Each stream's response, for the backpressure in onNext. */
+  const responses = new WeakMap<RequestState, ServerResponse>();
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
     schema,
     // No token: every stream is its own connection ("distinct connections mode").
     authenticate: () => null,
     context: (req) => operations.contextFor(req.context),
+    // graphql-sse reads a subscription as fast as it yields and queues the
+    // messages without bound. Holding each result until the client has taken the
+    // last leaves a client that stops reading to the subscription's bounded queue.
+    async onNext(_ctx, req) {
+      const res = responses.get(req.context);
+      if (res?.writableNeedDrain) await drained(res);
+    },
   });
 
   return async (req, res, body, state, extraHeaders) => {
+    responses.set(state, res);
+    state.dropSlowConsumer = () => res.destroy();
     const [stream, init] = await handle({
       method: req.method ?? 'GET',
       url: req.url ?? '/',
@@ -60,7 +84,7 @@ export function createEventStreamEndpoint({ schema, operations }: EventStreamOpt
     res.once('close', stop);
     for await (const chunk of stream) {
       if (!res.writable) break;
-      res.write(chunk);
+      if (!res.write(chunk)) await drained(res);
     }
     res.off('close', stop);
     res.end();

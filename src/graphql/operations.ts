@@ -92,6 +92,9 @@ export class Operations {
       accounts,
       maxPageSize,
       changes,
+      dropSlowConsumer: () => {
+        state.dropSlowConsumer();
+      },
       get loaders() {
         loaders ??= createLoaders(db, owner);
         return loaders;

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Sessions } from '../accounts/sessions.js';
 import type { ChangeBus } from '../changes/change-bus.js';
-import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
+import type { Tables } from '../db/tables.js';
 import { RequestState } from '../http/request-state.js';
 import type { Operations } from './operations.js';
 
@@ -32,11 +32,13 @@ export interface SubscriptionServerOptions {
   readonly logger: Logger;
   readonly production: boolean;
   readonly maxPerConnection: number;
-  readonly maxPerUser: number;
 }
 
 const UNAUTHORIZED = 4401;
 const GOING_AWAY = 1001;
+const POLICY_VIOLATION = 1008;
+/** How long a dropped slow consumer gets to take its close frame before the socket is cut. */
+const DROP_GRACE_MS = 1000;
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -55,16 +57,12 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
   const { server, path, schema, db, sessions, operations, changes } = options;
   const sockets = new WebSocketServer({ server, path });
   /** What each open connection is: who opened it, as the resolvers see them. */
-  const connections = new WeakMap<object, { readonly state: RequestState; readonly owner: number }>();
-  /** Each owner's open connections, to count their subscriptions across them. */
-  const connectionsOf = new Map<number, Set<{ readonly subscriptions: object }>>();
+  const connections = new WeakMap<object, RequestState>();
   /** Each session's open sockets, closed together when it logs out (one bus listener for all). */
   const socketsOf = new Map<string, Set<WebSocket>>();
   changes.onSessionEnded(({ sessionId }) => {
     for (const socket of socketsOf.get(sessionId) ?? []) socket.close(UNAUTHORIZED, 'The session has ended.');
   });
-  const tooMany = (message: string) =>
-    [new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })] as const;
 
   useServer(
     {
@@ -86,9 +84,12 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         const state = new RequestState(randomUUID(), options.logger, false);
         const { viewer } = authentication;
         state.viewer = viewer;
-        const owner = viewer.kind === 'user' ? viewer.user.id : ANONYMOUS_OWNER;
-        connections.set(ctx, { state, owner });
-        track(connectionsOf, owner, ctx, socket);
+        state.dropSlowConsumer = () => {
+          // A client that does not read will not read the close frame either: cut it soon after.
+          socket.close(POLICY_VIOLATION, 'Too slow: too many changes waiting to be read.');
+          setTimeout(() => socket.terminate(), DROP_GRACE_MS).unref();
+        };
+        connections.set(ctx, state);
         if (viewer.kind === 'user') {
           track(socketsOf, viewer.sessionId, socket, socket);
           // The session's end ends its sockets too: subscriptions never outlive their token.
@@ -101,23 +102,19 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         return true;
       },
       onSubscribe(ctx) {
-        // graphql-ws has already registered this subscription: the counts include it.
-        const open = Object.keys(ctx.subscriptions).length;
-        if (open > options.maxPerConnection) {
-          return tooMany(`A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`);
-        }
-        const owner = connections.get(ctx)?.owner ?? ANONYMOUS_OWNER;
-        let total = 0;
-        for (const connection of connectionsOf.get(owner) ?? []) total += Object.keys(connection.subscriptions).length;
-        if (total > options.maxPerUser) {
-          return tooMany(`A user holds at most ${options.maxPerUser} subscriptions at once: complete one first.`);
-        }
-        return undefined;
+        // graphql-ws has already registered this subscription: the count includes it.
+        // The per-user cap is the change bus's, shared with SSE.
+        if (Object.keys(ctx.subscriptions).length <= options.maxPerConnection) return undefined;
+        return [
+          new GraphQLError(`A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`, {
+            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+          }),
+        ];
       },
       context(ctx) {
-        const connection = connections.get(ctx);
-        if (!connection) throw new Error('A subscription arrived before its connection was authenticated');
-        return operations.contextFor(connection.state);
+        const state = connections.get(ctx);
+        if (!state) throw new Error('A subscription arrived before its connection was authenticated');
+        return operations.contextFor(state);
       },
     },
     sockets,

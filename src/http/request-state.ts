@@ -14,6 +14,11 @@ export class RequestState implements ResponseCookies {
   viewer: Viewer = ANONYMOUS;
   /** Set-Cookie values for the response. */
   setCookies: string[] | undefined;
+  /**
+   * Drops this request's connection because a subscription's client stopped
+   * reading; set by the streaming transports (WebSocket, SSE).
+   */
+  dropSlowConsumer: () => void = () => undefined;
   #log: Logger | undefined;
 
   constructor(

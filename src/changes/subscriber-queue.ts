@@ -1,0 +1,60 @@
+/**
+ * One subscription's undelivered changes, as the async iterator its transport
+ * reads. Transports pull only as fast as their client reads (graphql-ws awaits
+ * each send; the SSE stream waits for the socket to drain), so a client that
+ * stops reading makes this queue grow. Past `capacity` it is a slow consumer: the
+ * queue ends and `overflowed` is called to drop the connection, rather than
+ * holding memory without bound. Other subscribers never wait on this queue:
+ * delivery only appends to it.
+ */
+export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
+  readonly #items: T[] = [];
+  /** The reader waiting for the next item, when the queue is empty. */
+  #reader: ((result: IteratorResult<T, undefined>) => void) | undefined;
+  #ended = false;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly hooks: { readonly ended: () => void; readonly overflowed: () => void },
+  ) {}
+
+  push(item: T): void {
+    if (this.#ended) return;
+    const reader = this.#reader;
+    if (reader) {
+      this.#reader = undefined;
+      reader({ value: item, done: false });
+    } else if (this.#items.length < this.capacity) {
+      this.#items.push(item);
+    } else {
+      this.#end();
+      this.hooks.overflowed();
+    }
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift() as T, done: false });
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.#reader = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.#end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#items.length = 0;
+    this.hooks.ended();
+    this.#reader?.({ value: undefined, done: true });
+    this.#reader = undefined;
+  }
+}

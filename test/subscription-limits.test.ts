@@ -1,0 +1,223 @@
+/**
+ * The limits that keep subscriptions from hurting anyone else, on both databases
+ * and both transports: caps per connection and per user (WebSocket and SSE count
+ * together), and a slow consumer, one that stops reading, is dropped while a
+ * healthy subscriber on the same server gets every change.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { register } from './helpers/accounts.js';
+import { databaseTargets, type TestDatabase } from './helpers/databases.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const SMALL = 'subscription { changes { kind todoId } }';
+/** Each change as about 200 kB (20 copies of 10,000-character notes), to fill socket buffers quickly. */
+const FAT = `subscription { changes { kind todo { ${Array.from({ length: 20 }, (_, i) => `n${i}: notes`).join(' ')} } } }`;
+const TODOS = 100;
+const ROUNDS = 8;
+
+/** Polls `done` until it holds, failing after `ms` rather than hanging. */
+async function until(done: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Opens an SSE subscription with node:http, whose response is left unread until `resume`. */
+function openEventStream(url: string, query: string, token?: string) {
+  const chunks: string[] = [];
+  let ended: 'ended' | 'aborted' | undefined;
+  const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      headers: {
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+    request.on('response', (res) => {
+      res.setEncoding('utf8');
+      res.on('aborted', () => (ended = 'aborted'));
+      res.on('error', () => (ended ??= 'aborted'));
+      res.on('end', () => (ended ??= 'ended'));
+      res.on('close', () => (ended ??= res.complete ? 'ended' : 'aborted'));
+      resolve(res);
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify({ query }));
+  });
+  return {
+    response,
+    text: () => chunks.join(''),
+    ended: () => ended,
+    async resume() {
+      (await response).on('data', (chunk: string) => chunks.push(chunk));
+    },
+    async close() {
+      (await response).destroy();
+    },
+  };
+}
+
+for (const target of databaseTargets) {
+  describe(`subscription limits on ${target.name}`, { skip: target.skip }, () => {
+    let db: TestDatabase;
+    let server: TestServer;
+    const clients: Client[] = [];
+    const wsUrl = () => server.graphqlUrl.replace(/^http/, 'ws');
+    const connect = (token?: string) => {
+      const made = createClient({
+        url: wsUrl(),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: token ? { token } : undefined,
+      });
+      clients.push(made);
+      return made;
+    };
+
+    before(async () => {
+      db = await target.create();
+      server = await startTestServer(db, {
+        MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+        MAX_SUBSCRIPTIONS_PER_USER: '3',
+        MAX_QUEUED_CHANGES: '300',
+      });
+    });
+    after(async () => {
+      for (const made of clients) void made.dispose();
+      await server.close();
+      await db.drop();
+    });
+
+    it('caps subscriptions per connection and per user, counting WebSocket and SSE together', async () => {
+      const { token } = await register(server, 'capped');
+      /** Subscribes and answers 'open', or the error code the server refuses it with. */
+      const attempt = async (made: Client) => {
+        const iterator = made.iterate({ query: SMALL });
+        const refusal = iterator.next().then(
+          (result) => {
+            const code: unknown = result.done ? 'ended' : result.value.errors?.[0]?.extensions?.code;
+            return typeof code === 'string' ? code : 'event';
+          },
+          (errors: unknown) => (errors as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error',
+        );
+        const open = new Promise<string>((resolve) => setTimeout(() => resolve('open'), 300));
+        return { outcome: await Promise.race([refusal, open]), stop: () => iterator.return?.() };
+      };
+      const first = connect(token);
+      const second = connect(token);
+      const outcomes = async (made: Client, count: number) => {
+        const results = [];
+        for (let i = 0; i < count; i += 1) results.push(await attempt(made));
+        return results;
+      };
+      const onFirst = await outcomes(first, 3);
+      assert.deepEqual(
+        onFirst.map((made) => made.outcome),
+        ['open', 'open', 'TOO_MANY_SUBSCRIPTIONS'],
+      );
+      const onSecond = await outcomes(second, 2);
+      assert.deepEqual(
+        onSecond.map((made) => made.outcome),
+        ['open', 'TOO_MANY_SUBSCRIPTIONS'],
+      );
+
+      const refused = openEventStream(server.graphqlUrl, SMALL, token);
+      await refused.resume();
+      await until(() => refused.ended() !== undefined, 'the refused stream to end');
+      assert.match(refused.text(), /TOO_MANY_SUBSCRIPTIONS/);
+
+      // Completing one subscription frees a place, which an SSE stream can take.
+      await onSecond[0]?.stop();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const admitted = openEventStream(server.graphqlUrl, SMALL, token);
+      await admitted.resume();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await server.graphql('mutation { addTodo(input: { description: "Heard" }) { status } }', undefined, {
+        authorization: `Bearer ${token}`,
+      });
+      await until(() => admitted.text().includes('"CREATED"'), 'the admitted stream to hear the change');
+      // Closing the stream frees its place in turn.
+      await admitted.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal((await attempt(second)).outcome, 'open');
+    });
+
+    /** Completes and reopens `ids` ROUNDS times, and waits until a subscriber that reads has heard every change. */
+    async function churnBesideHealthySubscriber(ids: string[]): Promise<void> {
+      let heard = 0;
+      const unsubscribe = connect().subscribe(
+        { query: SMALL },
+        { next: () => (heard += 1), error: () => undefined, complete: () => undefined },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const name = round % 2 === 0 ? 'completeTodos' : 'reopenTodos';
+        await server.data(`mutation ($ids: [ID!]!) { ${name}(todos: $ids) { status } }`, { ids });
+      }
+      await until(() => heard === TODOS * ROUNDS, `the healthy subscriber to hear all ${TODOS * ROUNDS} changes`);
+      unsubscribe();
+    }
+
+    it('drops a WebSocket subscriber that stops reading, without delaying a healthy one', async () => {
+      const ids = await bulkyTodos();
+
+      const stalled = new WebSocket(wsUrl(), 'graphql-transport-ws');
+      const received: { type: string }[] = [];
+      let closeCode: number | undefined;
+      stalled.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as { type: string }));
+      stalled.on('close', (code) => (closeCode = code));
+      await new Promise((resolve) => stalled.once('open', resolve));
+      stalled.send(JSON.stringify({ type: 'connection_init' }));
+      await until(() => received.some((message) => message.type === 'connection_ack'), 'connection_ack');
+      stalled.send(JSON.stringify({ id: 'fat', type: 'subscribe', payload: { query: FAT } }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      stalled.pause();
+
+      await churnBesideHealthySubscriber(ids);
+
+      stalled.resume();
+      await until(() => closeCode !== undefined, 'the stalled socket to be closed');
+      assert.equal(closeCode, 1008);
+      const delivered = received.filter((message) => message.type === 'next').length;
+      assert.ok(delivered < TODOS * ROUNDS, `the stalled subscriber was cut off (it got ${delivered} changes)`);
+    });
+
+    it('drops an SSE subscriber that stops reading, without delaying a healthy one', async () => {
+      const ids = await bulkyTodos();
+      const stalled = openEventStream(server.graphqlUrl, FAT);
+      await stalled.response;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      await churnBesideHealthySubscriber(ids);
+
+      await stalled.resume();
+      await until(() => stalled.ended() !== undefined, 'the stalled stream to be cut');
+      assert.equal(stalled.ended(), 'aborted');
+      const delivered = stalled.text().split('event: next').length - 1;
+      assert.ok(delivered < TODOS * ROUNDS, `the stalled subscriber was cut off (it got ${delivered} changes)`);
+    });
+
+    let bulky: string[] | undefined;
+    /** The anonymous space's TODOS todos with long notes, made once for both transports. */
+    async function bulkyTodos(): Promise<string[]> {
+      if (bulky) return bulky;
+      const ids: string[] = (bulky = []);
+      for (let i = 0; i < TODOS; i += 1) {
+        const added = await server.data<{ addTodo: { todo: { id: string } } }>(
+          'mutation ($notes: String) { addTodo(input: { description: "Bulky", notes: $notes }) { todo { id } } }',
+          { notes: 'n'.repeat(10_000) },
+        );
+        ids.push(added.addTodo.todo.id);
+      }
+      return ids;
+    }
+  });
+}
