@@ -18,6 +18,7 @@ import type { Database } from './db/database.js';
 import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
 import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
 import { buildExecutableSchema } from './graphql/schema.js';
+import { createResponseCache } from './cache/create-response-cache.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
 import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
 import { RequestState } from './http/request-state.js';
@@ -46,6 +47,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     { maxSubscriptionsPerUser: config.maxSubscriptionsPerUser, maxQueuedChanges: config.maxQueuedChanges },
     config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined,
   );
+  const responseCache = createResponseCache(config, logger);
   const operations = new Operations({
     schema,
     db: database.db,
@@ -58,6 +60,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     allowAnonymous: config.allowAnonymous,
     maxPageSize: config.maxPageSize,
     changes,
+    responseCache,
   });
   const graphql = createGraphQLEndpoint({ schema, db: database.db, sessions, operations });
   const eventStream = createEventStreamEndpoint({ schema, operations });
@@ -172,6 +175,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     production,
     maxPerConnection: config.maxSubscriptionsPerConnection,
   });
+  server.once('close', () => void responseCache?.close());
   return server;
 }
 

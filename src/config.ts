@@ -51,6 +51,10 @@ export interface Config {
   readonly maxSubscriptionsPerUser: number;
   /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
   readonly maxQueuedChanges: number;
+  /** How long the response cache keeps a result; 0 turns it off. */
+  readonly responseCacheTtlSeconds: number;
+  /** Most results the in-memory response cache holds (without Redis). */
+  readonly responseCacheMaxEntries: number;
   /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
   readonly redisUrl: string | undefined;
 }
@@ -169,6 +173,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
+    responseCacheTtlSeconds: read.integer('RESPONSE_CACHE_TTL_SECONDS', 0, 0, 86_400),
+    responseCacheMaxEntries: read.integer('RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     maxQueuedChanges: read.integer('MAX_QUEUED_CHANGES', 1000, 1, 1_000_000),
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {

@@ -1,13 +1,27 @@
 /**
- * Announcing changes after a mutation succeeded. The audience is read now, so
- * it is who may read the list at the moment of the change.
+ * Announcing changes after a mutation succeeded: to subscribers, and to the
+ * response cache, which forgets what the change's audience had cached. The
+ * audience is read now, so it is who may read the list at the moment of the change.
  */
 import type { GraphQLContext } from '../graphql/context.js';
 import { listAudience, type ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
-import type { ChangeKind } from './change-bus.js';
+import type { ChangeEvent, ChangeKind } from './change-bus.js';
 
-type Publisher = Pick<GraphQLContext, 'db' | 'changes'>;
+type Publisher = Pick<GraphQLContext, 'db' | 'changes' | 'responseCache'>;
+
+/**
+ * Whether anyone needs a change's audience. Without subscribers or a response
+ * cache nobody does, and mutations skip reading it.
+ */
+export const isWatched = (context: Publisher): boolean =>
+  context.changes.hasSubscribers || context.responseCache !== undefined;
+
+/** Publishes `changes`; returns once the response cache has forgotten their audiences' results. */
+async function announce(context: Publisher, changes: readonly ChangeEvent[]): Promise<void> {
+  for (const change of changes) context.changes.publish(change);
+  await context.responseCache?.invalidate(changes.flatMap((change) => change.audience));
+}
 
 /** Each list's audience, read once however many todos of a bulk change it holds. */
 async function audiences(context: Publisher, listIds: readonly number[]): Promise<Map<number, number[]>> {
@@ -23,13 +37,16 @@ export async function publishTodo(
   todos: readonly TodoRecord[],
   previousListIds: readonly number[] = [],
 ): Promise<void> {
-  if (!context.changes.hasSubscribers) return;
+  if (!isWatched(context)) return;
   const byList = await audiences(context, [...todos.map((todo) => todo.listId), ...previousListIds]);
   const left = previousListIds.flatMap((listId) => byList.get(listId) ?? []);
-  for (const todo of todos) {
-    const audience = [...(byList.get(todo.listId) ?? []), ...left];
-    context.changes.publish({ kind, todo, todoId: todo.id, list: null, listId: todo.listId, audience });
-  }
+  await announce(
+    context,
+    todos.map((todo) => {
+      const audience = [...(byList.get(todo.listId) ?? []), ...left];
+      return { kind, todo, todoId: todo.id, list: null, listId: todo.listId, audience };
+    }),
+  );
 }
 
 /** Todos deleted: `deleted` pairs each todo id with the list it was in (which still exists). */
@@ -37,20 +54,23 @@ export async function publishDeletedTodos(
   context: Publisher,
   deleted: readonly { readonly id: number; readonly listId: number }[],
 ): Promise<void> {
-  if (!context.changes.hasSubscribers) return;
+  if (!isWatched(context)) return;
   const byList = await audiences(
     context,
     deleted.map(({ listId }) => listId),
   );
-  for (const { id, listId } of deleted) {
-    const audience = byList.get(listId) ?? [];
-    context.changes.publish({ kind: 'DELETED', todo: null, todoId: id, list: null, listId, audience });
-  }
+  await announce(
+    context,
+    deleted.map(({ id, listId }) => {
+      const audience = byList.get(listId) ?? [];
+      return { kind: 'DELETED', todo: null, todoId: id, list: null, listId, audience };
+    }),
+  );
 }
 
 /** A list deleted: its audience must be read before the deletion, which takes the members with it. */
-export function publishDeletedList(context: Publisher, listId: number, audience: readonly number[]): void {
-  context.changes.publish({ kind: 'DELETED', todo: null, todoId: null, list: null, listId, audience });
+export function publishDeletedList(context: Publisher, listId: number, audience: readonly number[]): Promise<void> {
+  return announce(context, [{ kind: 'DELETED', todo: null, todoId: null, list: null, listId, audience }]);
 }
 
 /** A list created, renamed or (un)shared; `extraAudience` hears it too (a member just removed). */
@@ -60,7 +80,7 @@ export async function publishList(
   list: ListRecord,
   extraAudience: readonly number[] = [],
 ): Promise<void> {
-  if (!context.changes.hasSubscribers) return;
+  if (!isWatched(context)) return;
   const audience = [...(await listAudience(context.db, [list.id])), ...extraAudience];
-  context.changes.publish({ kind, todo: null, todoId: null, list, listId: list.id, audience });
+  await announce(context, [{ kind, todo: null, todoId: null, list, listId: list.id, audience }]);
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRules } from '../accounts/account-rules.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
@@ -27,6 +28,8 @@ export type GraphQLContext = {
   readonly accounts: AccountRules;
   /** Where mutations announce changes for subscriptions. */
   readonly changes: ChangeBus;
+  /** The response cache mutations invalidate, when it is on (RESPONSE_CACHE_TTL_SECONDS). */
+  readonly responseCache: ResponseCache | undefined;
   /** Ends the connection of a subscription whose client has stopped reading. */
   readonly dropSlowConsumer: () => void;
   /** Most items one page of a connection may hold. */

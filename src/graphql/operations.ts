@@ -10,11 +10,12 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
-  type OperationTypeNode,
+  OperationTypeNode,
 } from 'graphql';
 import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
 import type { Kysely } from 'kysely';
 import type { AccountRules } from '../accounts/account-rules.js';
+import type { CacheableQuery, ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
@@ -36,6 +37,7 @@ export interface OperationsOptions {
   readonly allowAnonymous: boolean;
   readonly maxPageSize: number;
   readonly changes: ChangeBus;
+  readonly responseCache: ResponseCache | undefined;
 }
 
 /** Execution arguments with this server's context, and which kind of operation they run. */
@@ -76,7 +78,7 @@ export class Operations {
 
   /** The resolvers' context for a request (or a WebSocket connection) in `state`. */
   contextFor(state: RequestState): GraphQLContext {
-    const { db, accounts, allowAnonymous, maxPageSize, changes } = this.options;
+    const { db, accounts, allowAnonymous, maxPageSize, changes, responseCache } = this.options;
     const { viewer } = state;
     const owner = viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null;
     let loaders: Loaders | undefined;
@@ -92,9 +94,9 @@ export class Operations {
       accounts,
       maxPageSize,
       changes,
-      dropSlowConsumer: () => {
-        state.dropSlowConsumer();
-      },
+      responseCache,
+      // The streaming transports set it before any context is made.
+      dropSlowConsumer: state.dropSlowConsumer,
       get loaders() {
         loaders ??= createLoaders(db, owner);
         return loaders;
@@ -103,7 +105,10 @@ export class Operations {
   }
 
   execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
-    return this.options.documents.execute(args);
+    const { documents, responseCache } = this.options;
+    const query = responseCache && cacheableQuery(args);
+    if (!query) return documents.execute(args);
+    return responseCache.resolve(query, () => documents.execute(args)).then(({ result }) => result);
   }
 
   /** The response to a finished operation, in the media type the client accepts. */
@@ -129,6 +134,15 @@ export class Operations {
       },
     ];
   }
+}
+
+/** What identifies a query's result, when it is one the response cache may keep: a query run for an owner. */
+function cacheableQuery(args: ExecutionArgs): CacheableQuery | undefined {
+  if (!('operationType' in args) || args.operationType !== OperationTypeNode.QUERY) return undefined;
+  const { owner } = args.contextValue as GraphQLContext;
+  const query = args.document.loc?.source.body;
+  if (owner === null || query === undefined) return undefined;
+  return { owner, query, operationName: args.operationName ?? undefined, variables: args.variableValues };
 }
 
 const GRAPHQL_RESPONSE_UTF8 = `${GRAPHQL_RESPONSE}; charset=utf-8`;

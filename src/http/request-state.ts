@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { ANONYMOUS, type ResponseCookies, type Viewer } from '../accounts/viewer.js';
 
+const ignore = (): void => undefined;
+
 /**
  * What the HTTP layer knows about one request, shared with the GraphQL layer.
  * The request-scoped logger is created only when something logs: a pino child
@@ -18,7 +20,7 @@ export class RequestState implements ResponseCookies {
    * Drops this request's connection because a subscription's client stopped
    * reading; set by the streaming transports (WebSocket, SSE).
    */
-  dropSlowConsumer: () => void = () => undefined;
+  dropSlowConsumer: () => void = ignore;
   #log: Logger | undefined;
 
   constructor(

@@ -1,5 +1,5 @@
 /** Resolvers for lists: the caller's lists, one list, creating, renaming and deleting them. */
-import { publishDeletedList, publishList } from '../changes/publish.js';
+import { isWatched, publishDeletedList, publishList } from '../changes/publish.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseId } from '../todos/todo-id.js';
@@ -124,10 +124,10 @@ export const listResolvers: Resolvers = {
       const listId = parseId(list);
       // Who may read the list is read before it goes: its members go with it.
       const audience =
-        listId === null || !context.changes.hasSubscribers ? [] : await listAudience(context.db, [listId]);
+        listId === null || !isWatched(context) ? [] : await listAudience(context.db, [listId]);
       const deleted = listId !== null && (await deleteList(context.db, owner, listId));
       if (deleted) {
-        publishDeletedList(context, listId, audience);
+        await publishDeletedList(context, listId, audience);
         return { status: true, errors: [], deletedId: list };
       }
       const existing = listId === null ? undefined : await context.loaders.list.load(listId);

@@ -1,0 +1,216 @@
+/**
+ * The optional response cache: a repeated query is answered without the
+ * database, yet no answer is stale after a mutation (the mutating user's, a list
+ * member's, the anonymous space's) and no answer crosses from one caller to
+ * another. In memory on both databases, and in Redis shared by two instances
+ * on PostgreSQL, including while that Redis is down.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { call, register, type Credential } from './helpers/accounts.js';
+import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/databases.js';
+import { freePort, startRedis, waitForPort } from './helpers/redis.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const CACHE_ON = { RESPONSE_CACHE_TTL_SECONDS: '60' };
+const LIST = `query ($list: ID!) { list(id: $list) { name todos(first: 50) { edges { node { description completed } } } } }`;
+const MINE = '{ me { username } lists { name } todos { todos { description } } }';
+
+/** A server whose SQL statements are counted, to tell a cached answer from a computed one. */
+interface Instance {
+  readonly server: TestServer;
+  readonly statements: string[];
+}
+
+async function startInstance(db: TestDatabase, env: Record<string, string>): Promise<Instance> {
+  const statements: string[] = [];
+  const server = await startTestServer(db, env, { onStatement: (sqlText) => statements.push(sqlText) });
+  return { server, statements };
+}
+
+/** The data of `query`, asked as `who`, and whether answering it touched anything but the session. */
+async function ask(instance: Instance, who: Credential, query: string, variables?: Record<string, unknown>) {
+  const before = instance.statements.length;
+  const answer = await call(instance.server, query, variables, who);
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
+  const queried = instance.statements.slice(before).filter((sqlText) => !/\bsessions\b/.test(sqlText));
+  return { data: answer.body.data, cached: queried.length === 0 };
+}
+
+/** Registers `username` and answers its bearer token. */
+async function signUp(instance: Instance, username: string): Promise<{ token: string }> {
+  return { token: (await register(instance.server, username)).token };
+}
+
+async function mutate(instance: Instance, who: Credential, query: string, variables?: Record<string, unknown>) {
+  const answer = await call(instance.server, query, variables, who);
+  assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
+  const payload = Object.values(answer.body.data ?? {})[0] as {
+    status?: boolean;
+    success?: boolean;
+    list?: { id: string };
+  };
+  assert.ok(payload.status ?? payload.success, JSON.stringify(answer.body.data));
+  return payload;
+}
+
+const descriptions = (data: unknown) =>
+  (
+    data as { list: { todos: { edges: { node: { description: string; completed: boolean } }[] } } | null }
+  ).list?.todos.edges.map(({ node }) => `${node.description}${node.completed ? ' (done)' : ''}`) ?? null;
+
+/**
+ * The behaviour every store must have. `reader` answers the reads and `writer`
+ * takes the mutations: the same instance, or two instances sharing the store.
+ */
+function cacheContract(instances: () => { reader: Instance; writer: Instance }) {
+  it('answers a repeated query from the cache, and only to the same caller', async () => {
+    const { reader, writer } = instances();
+    const ada = await signUp(reader, `ada-${Date.now()}`);
+    const bob = await signUp(reader, `bob-${Date.now()}`);
+    await mutate(writer, ada, 'mutation { addTodo(input: { description: "Ada\'s secret" }) { status } }');
+
+    const first = await ask(reader, ada, MINE);
+    const again = await ask(reader, ada, MINE);
+    assert.equal(first.cached, false);
+    assert.equal(again.cached, true, 'the repeated query sent no SQL beyond the session check');
+    assert.deepEqual(again.data, first.data);
+
+    const bobs = await ask(reader, bob, MINE);
+    assert.equal(bobs.cached, false, "bob's first ask is computed for bob");
+    assert.match(JSON.stringify(bobs.data), /"username":"bob-/);
+    assert.doesNotMatch(JSON.stringify(bobs.data), /secret/);
+    const anonymous = await ask(reader, undefined, '{ todos { todos { description } } }');
+    assert.doesNotMatch(JSON.stringify(anonymous.data), /secret/);
+  });
+
+  it("never answers stale after a mutation: the author's, a member's, or the anonymous space's", async () => {
+    const { reader, writer } = instances();
+    const owner = await signUp(reader, `owner-${Date.now()}`);
+    const memberName = `member-${Date.now()}`;
+    const member = await signUp(reader, memberName);
+    const created = await mutate(
+      writer,
+      owner,
+      'mutation { createList(input: { name: "Shared" }) { status list { id } } }',
+    );
+    const list = created.list?.id ?? '';
+    const share =
+      'mutation ($list: ID!, $u: String!) { shareList(list: $list, username: $u, role: EDITOR) { status } }';
+    await mutate(writer, owner, share, { list, u: memberName });
+
+    const read = async (who: Credential) => descriptions((await ask(reader, who, LIST, { list })).data);
+    assert.deepEqual(await read(member), []);
+    assert.equal((await ask(reader, member, LIST, { list })).cached, true);
+
+    const added = await mutate(
+      writer,
+      owner,
+      'mutation ($list: ID!) { addTodo(input: { description: "Milk", list: $list }) { status todo { id } } }',
+      { list },
+    );
+    assert.deepEqual(await read(owner), ['Milk']);
+    assert.deepEqual(await read(member), ['Milk'], "the member's cached answer went with the owner's change");
+
+    const todo = (added as { todo?: { id: string } }).todo?.id;
+    await mutate(writer, member, 'mutation ($t: [ID!]!) { completeTodos(todos: $t) { status } }', { t: [todo] });
+    assert.deepEqual(await read(owner), ['Milk (done)'], "the owner's cached answer went with the member's change");
+
+    const unshare = 'mutation ($list: ID!, $u: String!) { unshareList(list: $list, username: $u) { status } }';
+    await mutate(writer, owner, unshare, { list, u: memberName });
+    assert.equal(await read(member), null, 'access revoked reads as not found at once');
+
+    const tutorial = '{ todos { todos { description completed } } }';
+    const anonymous = async () => JSON.stringify((await ask(reader, undefined, tutorial)).data);
+    const before = await anonymous();
+    const made = await mutate(
+      writer,
+      undefined,
+      'mutation { createTodo(description: "Tutorial", dueDate: "01-01-2031") { success todo { id } } }',
+    );
+    assert.notEqual(await anonymous(), before);
+    const id = (made as { todo?: { id: string } }).todo?.id;
+    await mutate(writer, undefined, 'mutation ($id: String!) { markDone(todoId: $id) { success } }', { id });
+    assert.match(await anonymous(), /"description":"Tutorial","completed":true/);
+  });
+}
+
+for (const target of databaseTargets) {
+  describe(`response cache in memory on ${target.name}`, { skip: target.skip }, () => {
+    let db: TestDatabase;
+    let instance: Instance;
+    before(async () => {
+      db = await target.create();
+      instance = await startInstance(db, CACHE_ON);
+    });
+    after(async () => {
+      await instance.server.close();
+      await db.drop();
+    });
+
+    cacheContract(() => ({ reader: instance, writer: instance }));
+
+    it('is off unless RESPONSE_CACHE_TTL_SECONDS is set', async () => {
+      const plain = await startInstance(db, {});
+      try {
+        await ask(plain, undefined, '{ todos { todos { description } } }');
+        assert.equal((await ask(plain, undefined, '{ todos { todos { description } } }')).cached, false);
+      } finally {
+        await plain.server.close();
+      }
+    });
+  });
+}
+
+describe('response cache in Redis, shared by two instances on PostgreSQL', { skip: postgresTarget.skip }, () => {
+  let db: TestDatabase;
+  let redis: ChildProcess;
+  let redisPort: number;
+  let first: Instance;
+  let second: Instance;
+  before(async () => {
+    db = await postgresTarget.create();
+    redisPort = await freePort();
+    redis = startRedis(redisPort);
+    await waitForPort(redisPort);
+    const env = { ...CACHE_ON, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+    first = await startInstance(db, env);
+    second = await startInstance(db, env);
+  });
+  after(async () => {
+    await first.server.close();
+    await second.server.close();
+    redis.kill('SIGKILL');
+    await db.drop();
+  });
+
+  cacheContract(() => ({ reader: second, writer: first }));
+
+  it('answers without the cache while Redis is down, and caches again when it returns', async () => {
+    const who = await signUp(first, `outage-${Date.now()}`);
+    await ask(second, who, MINE);
+    assert.equal((await ask(second, who, MINE)).cached, true);
+
+    redis.kill('SIGKILL');
+    await once(redis, 'exit');
+    await mutate(first, who, 'mutation { addTodo(input: { description: "During the outage" }) { status } }');
+    const during = await ask(second, who, MINE);
+    assert.equal(during.cached, false);
+    assert.match(JSON.stringify(during.data), /During the outage/);
+
+    redis = startRedis(redisPort);
+    await waitForPort(redisPort);
+    const deadline = Date.now() + 10_000;
+    let cached = false;
+    while (!cached && Date.now() < deadline) {
+      const answer = await ask(second, who, MINE);
+      assert.match(JSON.stringify(answer.data), /During the outage/);
+      cached = answer.cached;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(cached, 'the cache serves again once Redis is back');
+  });
+});
