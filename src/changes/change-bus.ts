@@ -10,7 +10,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { GraphQLError } from 'graphql';
-import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import { SubscriberQueue } from './subscriber-queue.js';
 
@@ -20,8 +19,9 @@ export interface ChangeEvent {
   readonly kind: ChangeKind;
   readonly todo: TodoRecord | null;
   readonly todoId: number | null;
-  readonly list: ListRecord | null;
   readonly listId: number;
+  /** The list a todo was moved out of, whose readers hear the move too. */
+  readonly previousListId: number | null;
   /** Owner ids that may read the change (ANONYMOUS_OWNER for the anonymous space). */
   readonly audience: readonly number[];
 }
@@ -136,7 +136,7 @@ export class ChangeBus {
   #offer(change: ChangeEvent): void {
     for (const owner of new Set(change.audience)) {
       for (const { listId, queue } of this.#subscribers.get(owner) ?? []) {
-        if (listId === undefined || listId === change.listId) queue.push(change);
+        if (listId === undefined || listId === change.listId || listId === change.previousListId) queue.push(change);
       }
     }
   }

@@ -23,9 +23,13 @@ export const changeResolvers: Resolvers = {
       resolve: (event: ChangeEvent) => event,
     },
   },
+  // Objects are read as the subscriber may see them now: a member just removed, or
+  // the readers of a list a todo left, hear of the change but see neither the list
+  // nor the todo. (A subscription's loaders cache nothing between changes.)
   Change: {
+    todo: async (event, _args, { loaders }) =>
+      event.todo && (await loaders.list.load(event.todo.listId)) ? event.todo : null,
     todoId: (event) => (event.todoId === null ? null : String(event.todoId)),
-    // The subscriber is in the change's audience, so it may read the list; a deleted one is null.
-    list: async (event, _args, { loaders }) => event.list ?? (await loaders.list.load(event.listId)) ?? null,
+    list: async (event, _args, { loaders }) => (await loaders.list.load(event.listId)) ?? null,
   },
 };

@@ -30,21 +30,29 @@ async function audiences(context: Publisher, listIds: readonly number[]): Promis
   return byList;
 }
 
-/** Todos created or changed; `previousListIds` are lists they left (a move), whose readers hear it too. */
+/**
+ * Todos created or changed. `previousLists` gives the list each todo was in
+ * before, when it may have moved: the readers of a todo's old list hear that it
+ * left, and nobody hears about a todo outside the lists they read.
+ */
 export async function publishTodo(
   context: Publisher,
   kind: ChangeKind,
   todos: readonly TodoRecord[],
-  previousListIds: readonly number[] = [],
+  previousLists: ReadonlyMap<number, number> = new Map(),
 ): Promise<void> {
   if (!isWatched(context)) return;
-  const byList = await audiences(context, [...todos.map((todo) => todo.listId), ...previousListIds]);
-  const left = previousListIds.flatMap((listId) => byList.get(listId) ?? []);
+  const byList = await audiences(context, [...todos.map((todo) => todo.listId), ...previousLists.values()]);
   await announce(
     context,
     todos.map((todo) => {
-      const audience = [...(byList.get(todo.listId) ?? []), ...left];
-      return { kind, todo, todoId: todo.id, list: null, listId: todo.listId, audience };
+      const before = previousLists.get(todo.id);
+      const previousListId = before === undefined || before === todo.listId ? null : before;
+      const audience = [
+        ...(byList.get(todo.listId) ?? []),
+        ...(previousListId === null ? [] : (byList.get(previousListId) ?? [])),
+      ];
+      return { kind, todo, todoId: todo.id, listId: todo.listId, previousListId, audience };
     }),
   );
 }
@@ -63,14 +71,14 @@ export async function publishDeletedTodos(
     context,
     deleted.map(({ id, listId }) => {
       const audience = byList.get(listId) ?? [];
-      return { kind: 'DELETED', todo: null, todoId: id, list: null, listId, audience };
+      return { kind: 'DELETED', todo: null, todoId: id, listId, previousListId: null, audience };
     }),
   );
 }
 
 /** A list deleted: its audience must be read before the deletion, which takes the members with it. */
 export function publishDeletedList(context: Publisher, listId: number, audience: readonly number[]): Promise<void> {
-  return announce(context, [{ kind: 'DELETED', todo: null, todoId: null, list: null, listId, audience }]);
+  return announce(context, [{ kind: 'DELETED', todo: null, todoId: null, listId, previousListId: null, audience }]);
 }
 
 /** A list created, renamed or (un)shared; `extraAudience` hears it too (a member just removed). */
@@ -82,5 +90,5 @@ export async function publishList(
 ): Promise<void> {
   if (!isWatched(context)) return;
   const audience = [...(await listAudience(context.db, [list.id])), ...extraAudience];
-  await announce(context, [{ kind, todo: null, todoId: null, list, listId: list.id, audience }]);
+  await announce(context, [{ kind, todo: null, todoId: null, listId: list.id, previousListId: null, audience }]);
 }

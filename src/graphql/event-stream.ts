@@ -49,7 +49,7 @@ export function createEventStreamEndpoint({ schema, operations }: EventStreamOpt
     schema,
     // No token: every stream is its own connection ("distinct connections mode").
     authenticate: () => null,
-    context: (req) => operations.contextFor(req.context),
+    context: (req) => operations.contextFor(req.context, true),
     // graphql-sse reads a subscription as fast as it yields and queues the
     // messages without bound. Holding each result until the client has taken the
     // last leaves a client that stops reading to the subscription's bounded queue.

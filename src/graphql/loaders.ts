@@ -18,24 +18,30 @@ export interface Loaders {
   readonly members: DataLoader<number, MemberRecord[]>;
 }
 
-export function createLoaders(db: Kysely<Tables>, owner: number | null): Loaders {
+/**
+ * `remember: false` is for subscriptions, whose one context serves every change
+ * they deliver: their loaders batch but keep nothing, so each change is read as
+ * it is when delivered.
+ */
+export function createLoaders(db: Kysely<Tables>, owner: number | null, remember = true): Loaders {
+  const options = { cache: remember };
   return {
     list: new DataLoader(async (ids) => {
       const lists = owner === null ? [] : await findLists(db, owner, ids, 'read');
       const byId = new Map(lists.map((list) => [list.id, list]));
       return ids.map((id) => byId.get(id));
-    }),
+    }, options),
     user: new DataLoader(async (ids) => {
       const byId = new Map((await findUsers(db, ids)).map((user) => [user.id, user]));
       return ids.map((id) => byId.get(id));
-    }),
+    }, options),
     counts: new DataLoader(async (ids) => {
       const counts = await countTodos(db, ids);
       return ids.map((id) => counts.get(id) ?? { open: 0, done: 0 });
-    }),
+    }, options),
     members: new DataLoader(async (ids) => {
       const members = await findMembers(db, ids);
       return ids.map((id) => members.filter((member) => member.listId === id));
-    }),
+    }, options),
   };
 }

@@ -76,8 +76,11 @@ export class Operations {
     };
   }
 
-  /** The resolvers' context for a request (or a WebSocket connection) in `state`. */
-  contextFor(state: RequestState): GraphQLContext {
+  /**
+   * The resolvers' context for a request in `state`. A `streaming` context
+   * (WebSocket or SSE) may serve many results over time, so its loaders keep nothing.
+   */
+  contextFor(state: RequestState, streaming = false): GraphQLContext {
     const { db, accounts, allowAnonymous, maxPageSize, changes, responseCache } = this.options;
     const { viewer } = state;
     const owner = viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null;
@@ -98,7 +101,7 @@ export class Operations {
       // The streaming transports set it before any context is made.
       dropSlowConsumer: state.dropSlowConsumer,
       get loaders() {
-        loaders ??= createLoaders(db, owner);
+        loaders ??= createLoaders(db, owner, !streaming);
         return loaders;
       },
     };

@@ -106,15 +106,18 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         // The per-user cap is the change bus's, shared with SSE.
         if (Object.keys(ctx.subscriptions).length <= options.maxPerConnection) return undefined;
         return [
-          new GraphQLError(`A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`, {
-            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-          }),
+          new GraphQLError(
+            `A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`,
+            {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            },
+          ),
         ];
       },
       context(ctx) {
         const state = connections.get(ctx);
         if (!state) throw new Error('A subscription arrived before its connection was authenticated');
-        return operations.contextFor(state);
+        return operations.contextFor(state, true);
       },
     },
     sockets,

@@ -123,8 +123,7 @@ export const listResolvers: Resolvers = {
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
       const listId = parseId(list);
       // Who may read the list is read before it goes: its members go with it.
-      const audience =
-        listId === null || !isWatched(context) ? [] : await listAudience(context.db, [listId]);
+      const audience = listId === null || !isWatched(context) ? [] : await listAudience(context.db, [listId]);
       const deleted = listId !== null && (await deleteList(context.db, owner, listId));
       if (deleted) {
         await publishDeletedList(context, listId, audience);

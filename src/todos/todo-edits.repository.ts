@@ -86,7 +86,7 @@ export async function updateTodos(
   owner: number,
   ids: readonly number[],
   changes: TodoChanges,
-): Promise<EditResult<{ todos: TodoRecord[]; previousListIds: number[] }>> {
+): Promise<EditResult<{ todos: TodoRecord[]; previousLists: ReadonlyMap<number, number> }>> {
   return db.transaction().execute(async (trx) => {
     const { missing, lists } = await reachable(trx, owner, ids);
     if (missing.length > 0) return { ok: false, missing } as const;
@@ -111,7 +111,7 @@ export async function updateTodos(
       .execute();
     const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
-    return { ok: true, value: { todos, previousListIds: [...new Set(lists.values())] } } as const;
+    return { ok: true, value: { todos, previousLists: lists } } as const;
   });
 }
 

@@ -36,7 +36,7 @@ async function bulkUpdate(context: GraphQLContext, todos: readonly string[], cha
   if (errors.length > 0) return { status: false, errors, todos: [] };
   const result = await updateTodos(db, owner, ids, changes);
   if (!result.ok) return { status: false, errors: missingErrors(result.missing, list), todos: [] };
-  await publishTodo(context, 'UPDATED', result.value.todos, result.value.previousListIds);
+  await publishTodo(context, 'UPDATED', result.value.todos, result.value.previousLists);
   return { status: true, errors: [], todos: result.value.todos };
 }
 
@@ -67,7 +67,7 @@ export const todoEditResolvers: Resolvers = {
       const result = await updateTodos(db, owner, [id], changes);
       const [updated] = result.ok ? result.value.todos : [];
       if (result.ok && updated) {
-        await publishTodo(context, 'UPDATED', [updated], result.value.previousListIds);
+        await publishTodo(context, 'UPDATED', [updated], result.value.previousLists);
         return { status: true, errors: [], todo: updated };
       }
       return {
