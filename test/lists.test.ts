@@ -183,6 +183,15 @@ for (const target of databaseTargets) {
         dueOn: '2027-03-01',
       });
 
+      // A variable the client leaves out leaves its field out, as the spec says: nothing is cleared.
+      const fromVariables = await as<{ updateTodo: { todo: Data } }>(
+        `mutation ($t: ID!, $notes: String, $priority: Priority) {
+          updateTodo(todo: $t, input: { notes: $notes, priority: $priority }) { todo { notes priority } }
+        }`,
+        { t: id, priority: 'NORMAL' },
+      );
+      assert.deepEqual(fromVariables.updateTodo.todo, { notes: 'Q3', priority: 'NORMAL' });
+
       const cleared = await as<{ updateTodo: { todo: Data } }>(
         `mutation { updateTodo(todo: "${id}", input: { notes: null, completed: true }) { todo { notes completed completedAt } } }`,
       );

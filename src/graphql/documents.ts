@@ -8,9 +8,11 @@
  */
 import {
   GraphQLError,
+  Kind,
   execute as executeWithGraphQLJs,
   parse,
   validate,
+  visit,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -91,10 +93,28 @@ export class DocumentCache {
       // shape (fast-json-stringify). Measured here it is no faster than plain
       // JSON.stringify; what it replaces is graphql-http's JSON.stringify with a
       // replacer function, which is.
-      const compiled = compileQuery(this.#schema, document, operationName, { customJSONSerializer: true });
-      compilation = isCompiledQuery(compiled) ? compiled : null;
+      const compiled = setsFieldsFromVariables(document)
+        ? null
+        : compileQuery(this.#schema, document, operationName, { customJSONSerializer: true });
+      compilation = compiled && isCompiledQuery(compiled) ? compiled : null;
       perOperation.set(key, compilation);
     }
     return compilation;
   }
+}
+
+/**
+ * Whether an input object literal takes a field from a variable. graphql-jit
+ * passes such a field as null when the variable is not given, where the spec
+ * leaves it out (graphql-jit issues #91 and #230): `updateTodo(input: { notes:
+ * $notes })` without `$notes` would clear the notes. graphql-js runs these.
+ */
+function setsFieldsFromVariables(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    ObjectField(field) {
+      if (field.value.kind === Kind.VARIABLE) found = true;
+    },
+  });
+  return found;
 }
