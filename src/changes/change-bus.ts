@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { GraphQLError } from 'graphql';
+import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import { SubscriberQueue } from './subscriber-queue.js';
 
@@ -19,11 +20,18 @@ export interface ChangeEvent {
   readonly kind: ChangeKind;
   readonly todo: TodoRecord | null;
   readonly todoId: number | null;
+  /** The list the change is about, or the todo's list, as at the change; null once deleted. */
+  readonly list: ListRecord | null;
   readonly listId: number;
   /** The list a todo was moved out of, whose readers hear the move too. */
   readonly previousListId: number | null;
-  /** Owner ids that may read the change (ANONYMOUS_OWNER for the anonymous space). */
+  /** Owner ids that hear of the change (ANONYMOUS_OWNER for the anonymous space). */
   readonly audience: readonly number[];
+  /**
+   * Those of the audience who may see the todo and list now: not a member just
+   * removed, nor the readers of a list the todo left.
+   */
+  readonly readers: readonly number[];
 }
 
 export interface SessionEnded {
@@ -125,7 +133,8 @@ export class ChangeBus {
 
   #send(message: BusMessage): void {
     if (this.relay) this.relay.send(message);
-    else this.#deliver(message);
+    // After the mutation's own answer: its latency must not grow with its audience.
+    else setImmediate(() => this.#deliver(message));
   }
 
   #deliver(message: BusMessage): void {

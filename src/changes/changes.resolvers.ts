@@ -23,13 +23,13 @@ export const changeResolvers: Resolvers = {
       resolve: (event: ChangeEvent) => event,
     },
   },
-  // Objects are read as the subscriber may see them now: a member just removed, or
-  // the readers of a list a todo left, hear of the change but see neither the list
-  // nor the todo. (A subscription's loaders cache nothing between changes.)
+  // A subscriber sees the todo and list as they were at the change, if it may
+  // read them now: a member just removed, or the readers of a list a todo left,
+  // hear of the change without seeing either. (Nested fields read the database
+  // afresh: a subscription's loaders cache nothing between changes.)
   Change: {
-    todo: async (event, _args, { loaders }) =>
-      event.todo && (await loaders.list.load(event.todo.listId)) ? event.todo : null,
+    todo: (event, _args, { owner }) => (owner !== null && event.readers.includes(owner) ? event.todo : null),
     todoId: (event) => (event.todoId === null ? null : String(event.todoId)),
-    list: async (event, _args, { loaders }) => (await loaders.list.load(event.listId)) ?? null,
+    list: (event, _args, { owner }) => (owner !== null && event.readers.includes(owner) ? event.list : null),
   },
 };

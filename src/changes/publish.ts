@@ -1,10 +1,11 @@
 /**
  * Announcing changes after a mutation succeeded: to subscribers, and to the
- * response cache, which forgets what the change's audience had cached. The
- * audience is read now, so it is who may read the list at the moment of the change.
+ * response cache, which forgets what the change's audience had cached. Who may
+ * read a list is read now, so it is who may read it at the moment of the change;
+ * the list itself is read once here, not once per subscriber.
  */
 import type { GraphQLContext } from '../graphql/context.js';
-import { listAudience, type ListRecord } from '../lists/lists.repository.js';
+import { listAudience, listsById, type ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import type { ChangeEvent, ChangeKind } from './change-bus.js';
 
@@ -23,17 +24,26 @@ async function announce(context: Publisher, changes: readonly ChangeEvent[]): Pr
   await context.responseCache?.invalidate(changes.flatMap((change) => change.audience));
 }
 
-/** Each list's audience, read once however many todos of a bulk change it holds. */
-async function audiences(context: Publisher, listIds: readonly number[]): Promise<Map<number, number[]>> {
-  const byList = new Map<number, number[]>();
-  for (const listId of new Set(listIds)) byList.set(listId, await listAudience(context.db, [listId]));
+interface Listed {
+  readonly list: ListRecord | null;
+  /** The list's owner and members. */
+  readonly readers: number[];
+}
+
+/** Each list and its readers, read once however many todos of a bulk change it holds. */
+async function lists(context: Publisher, listIds: readonly number[]): Promise<Map<number, Listed>> {
+  const ids = [...new Set(listIds)];
+  const records = new Map((await listsById(context.db, ids)).map((list) => [list.id, list]));
+  const byList = new Map<number, Listed>();
+  for (const id of ids)
+    byList.set(id, { list: records.get(id) ?? null, readers: await listAudience(context.db, [id]) });
   return byList;
 }
 
 /**
  * Todos created or changed. `previousLists` gives the list each todo was in
  * before, when it may have moved: the readers of a todo's old list hear that it
- * left, and nobody hears about a todo outside the lists they read.
+ * left (without seeing it), and nobody hears about a todo outside the lists they read.
  */
 export async function publishTodo(
   context: Publisher,
@@ -42,17 +52,24 @@ export async function publishTodo(
   previousLists: ReadonlyMap<number, number> = new Map(),
 ): Promise<void> {
   if (!isWatched(context)) return;
-  const byList = await audiences(context, [...todos.map((todo) => todo.listId), ...previousLists.values()]);
+  const byList = await lists(context, [...todos.map((todo) => todo.listId), ...previousLists.values()]);
   await announce(
     context,
     todos.map((todo) => {
       const before = previousLists.get(todo.id);
       const previousListId = before === undefined || before === todo.listId ? null : before;
-      const audience = [
-        ...(byList.get(todo.listId) ?? []),
-        ...(previousListId === null ? [] : (byList.get(previousListId) ?? [])),
-      ];
-      return { kind, todo, todoId: todo.id, listId: todo.listId, previousListId, audience };
+      const { list = null, readers = [] } = byList.get(todo.listId) ?? {};
+      const left = previousListId === null ? [] : (byList.get(previousListId)?.readers ?? []);
+      return {
+        kind,
+        todo,
+        todoId: todo.id,
+        list,
+        listId: todo.listId,
+        previousListId,
+        audience: [...readers, ...left],
+        readers,
+      };
     }),
   );
 }
@@ -63,32 +80,43 @@ export async function publishDeletedTodos(
   deleted: readonly { readonly id: number; readonly listId: number }[],
 ): Promise<void> {
   if (!isWatched(context)) return;
-  const byList = await audiences(
+  const byList = await lists(
     context,
     deleted.map(({ listId }) => listId),
   );
   await announce(
     context,
     deleted.map(({ id, listId }) => {
-      const audience = byList.get(listId) ?? [];
-      return { kind: 'DELETED', todo: null, todoId: id, listId, previousListId: null, audience };
+      const { list = null, readers = [] } = byList.get(listId) ?? {};
+      return {
+        kind: 'DELETED',
+        todo: null,
+        todoId: id,
+        list,
+        listId,
+        previousListId: null,
+        audience: readers,
+        readers,
+      };
     }),
   );
 }
 
 /** A list deleted: its audience must be read before the deletion, which takes the members with it. */
 export function publishDeletedList(context: Publisher, listId: number, audience: readonly number[]): Promise<void> {
-  return announce(context, [{ kind: 'DELETED', todo: null, todoId: null, listId, previousListId: null, audience }]);
+  const change = { kind: 'DELETED', todo: null, todoId: null, list: null, listId, previousListId: null } as const;
+  return announce(context, [{ ...change, audience: [...audience], readers: [] }]);
 }
 
-/** A list created, renamed or (un)shared; `extraAudience` hears it too (a member just removed). */
+/** A list created, renamed or (un)shared; `removed` (a member just removed) hears it too, without seeing it. */
 export async function publishList(
   context: Publisher,
   kind: ChangeKind,
   list: ListRecord,
-  extraAudience: readonly number[] = [],
+  removed: readonly number[] = [],
 ): Promise<void> {
   if (!isWatched(context)) return;
-  const audience = [...(await listAudience(context.db, [list.id])), ...extraAudience];
-  await announce(context, [{ kind, todo: null, todoId: null, listId: list.id, previousListId: null, audience }]);
+  const readers = await listAudience(context.db, [list.id]);
+  const change = { kind, todo: null, todoId: null, list, listId: list.id, previousListId: null } as const;
+  await announce(context, [{ ...change, audience: [...readers, ...removed], readers }]);
 }

@@ -79,6 +79,13 @@ export async function findLists(
   return rows.map(toRecord);
 }
 
+/** The lists with these ids, whoever may read them: for announcing changes to their readers. */
+export async function listsById(db: Executor, ids: readonly number[]): Promise<ListRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('lists').select(columns).where('lists.id', 'in', ids).execute();
+  return rows.map(toRecord);
+}
+
 export async function renameList(
   db: Executor,
   owner: number,
