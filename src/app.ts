@@ -51,7 +51,10 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
   const operations = new Operations({
     schema,
     db: database.db,
-    documents: new DocumentCache(schema),
+    documents: new DocumentCache(schema, {
+      limits: { ...config.documentLimits, maxPageSize: config.maxPageSize },
+      introspection: config.introspection,
+    }),
     maskErrors: config.maskErrors,
     accounts: new AccountRules(sessions, {
       maxFailures: config.loginMaxFailures,

@@ -6,6 +6,7 @@
  * round instead of one restart per typo. `.env.example` documents each setting.
  */
 import path from 'node:path';
+import type { DocumentLimits } from './graphql/document-limits.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -51,6 +52,10 @@ export interface Config {
   readonly maxSubscriptionsPerUser: number;
   /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
   readonly maxQueuedChanges: number;
+  /** What a GraphQL document may ask for before it is refused unread. */
+  readonly documentLimits: Omit<DocumentLimits, 'maxPageSize'>;
+  /** Whether the schema may be introspected (and unknown names answered with suggestions). */
+  readonly introspection: boolean;
   /** How long the response cache keeps a result; 0 turns it off. */
   readonly responseCacheTtlSeconds: number;
   /** Most results the in-memory response cache holds (without Redis). */
@@ -173,6 +178,15 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
+    documentLimits: {
+      maxTokens: read.integer('MAX_QUERY_TOKENS', 2000, 10, 100_000),
+      maxDepth: read.integer('MAX_QUERY_DEPTH', 10, 1, 100),
+      maxAliases: read.integer('MAX_QUERY_ALIASES', 15, 0, 1000),
+      maxDirectives: read.integer('MAX_QUERY_DIRECTIVES', 20, 0, 1000),
+      maxRootFields: read.integer('MAX_QUERY_ROOT_FIELDS', 10, 1, 1000),
+      maxCost: read.integer('MAX_QUERY_COST', 5000, 1, 10_000_000),
+    },
+    introspection: read.boolean('INTROSPECTION', !production),
     responseCacheTtlSeconds: read.integer('RESPONSE_CACHE_TTL_SECONDS', 0, 0, 86_400),
     responseCacheMaxEntries: read.integer('RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     maxQueuedChanges: read.integer('MAX_QUEUED_CHANGES', 1000, 1, 1_000_000),

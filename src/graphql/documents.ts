@@ -9,6 +9,9 @@
 import {
   GraphQLError,
   Kind,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  type ValidationRule,
   execute as executeWithGraphQLJs,
   parse,
   validate,
@@ -20,6 +23,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LruMap } from '../lru-map.js';
+import { checkLimits, limitError, type DocumentLimits } from './document-limits.js';
 
 export type Preparation =
   { readonly document: DocumentNode; readonly errors?: undefined } | { readonly errors: readonly GraphQLError[] };
@@ -30,6 +34,9 @@ type Compilation = CompiledQuery | null;
 export interface DocumentCacheOptions {
   /** Distinct valid documents kept. */
   readonly maxEntries?: number;
+  readonly limits: DocumentLimits;
+  /** Whether the schema may be introspected, and unknown names answered with suggestions. */
+  readonly introspection: boolean;
 }
 
 export class DocumentCache {
@@ -37,8 +44,15 @@ export class DocumentCache {
   readonly #documents: LruMap<string, DocumentNode>;
   readonly #compilations = new WeakMap<DocumentNode, Map<string, Compilation>>();
 
-  constructor(schema: GraphQLSchema, options: DocumentCacheOptions = {}) {
+  readonly #limits: DocumentLimits;
+  readonly #rules: readonly ValidationRule[];
+  readonly #suggestions: boolean;
+
+  constructor(schema: GraphQLSchema, options: DocumentCacheOptions) {
     this.#schema = schema;
+    this.#limits = options.limits;
+    this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+    this.#suggestions = options.introspection;
     this.#documents = new LruMap(options.maxEntries ?? 1000);
   }
 
@@ -49,18 +63,38 @@ export class DocumentCache {
 
     let document: DocumentNode;
     try {
-      document = parse(query);
+      document = parse(query, { maxTokens: this.#limits.maxTokens });
     } catch (error) {
-      if (error instanceof GraphQLError) return { errors: [error] };
+      if (error instanceof GraphQLError) {
+        const tooLong = error.message.includes('tokens. Parsing aborted');
+        return {
+          errors: [
+            tooLong
+              ? limitError(`The document holds more than ${this.#limits.maxTokens} tokens.`, 'MAX_QUERY_TOKENS')
+              : error,
+          ],
+        };
+      }
+      // The parser recurses: a value nested a thousand times deep can exhaust the stack within the token limit.
+      if (error instanceof RangeError)
+        return { errors: [limitError('The document is nested too deeply to read.', 'MAX_QUERY_TOKENS')] };
       throw error;
     }
-    const errors = validate(this.#schema, document);
+    const refusals = checkLimits(this.#schema, document, this.#limits);
+    if (refusals.length > 0) return { errors: refusals };
+    const errors = validate(this.#schema, document, this.#rules).map((error) => this.#withoutSuggestions(error));
     // Invalid documents are not cached: a client sending random text must not
     // push the valid ones out.
     if (errors.length > 0) return { errors };
 
     this.#documents.set(query, document);
     return { document };
+  }
+
+  /** `error` without "Did you mean …?", which would spell out the schema that introspection hides. */
+  #withoutSuggestions(error: GraphQLError): GraphQLError {
+    if (this.#suggestions || !error.message.includes(' Did you mean')) return error;
+    return new GraphQLError(error.message.replace(/ Did you mean .*\?$/, ''), { nodes: error.nodes });
   }
 
   /** Runs a prepared document with its compiled executor, compiling it on first use. */

@@ -5,7 +5,7 @@
  * and compiled executors.
  */
 import type { IncomingMessage } from 'node:http';
-import { OperationTypeNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type GraphQLSchema } from 'graphql';
 import { createHandler, type Response as HandlerResponse } from 'graphql-http';
 import { expiredSessionCookie } from '../accounts/session-cookie.js';
 import type { Sessions } from '../accounts/sessions.js';
@@ -14,7 +14,7 @@ import type { Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import { formatRequestError } from './errors.js';
-import { negotiateMediaType, type Operations, type PreparedOperation } from './operations.js';
+import { isErrorList, negotiateMediaType, type Operations } from './operations.js';
 import { readPlainPost } from './plain-post.js';
 
 export interface GraphQLEndpointOptions {
@@ -81,9 +81,6 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
     });
   };
 }
-
-const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value is readonly GraphQLError[] =>
-  Array.isArray(value);
 
 /**
  * Authenticates a request into `state.viewer`, or returns the answer refusing it:

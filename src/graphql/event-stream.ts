@@ -10,7 +10,9 @@ import type { GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
-import type { Operations } from './operations.js';
+import { isErrorList, type Operations } from './operations.js';
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 export interface EventStreamOptions {
   readonly schema: GraphQLSchema;
@@ -49,7 +51,14 @@ export function createEventStreamEndpoint({ schema, operations }: EventStreamOpt
     schema,
     // No token: every stream is its own connection ("distinct connections mode").
     authenticate: () => null,
-    context: (req) => operations.contextFor(req.context, true),
+    // The HTTP endpoint's document cache and limits, not graphql-sse's own parse and validate.
+    onSubscribe(req, params) {
+      const prepared = operations.prepare(params, req.context, true);
+      if (!isErrorList(prepared)) return prepared;
+      // Refused before the stream starts, as graphql-sse answers a document it cannot parse.
+      const body = JSON.stringify({ errors: prepared });
+      return [body, { status: 400, statusText: 'Bad Request', headers: { 'content-type': JSON_UTF8 } }];
+    },
     // graphql-sse reads a subscription as fast as it yields and queues the
     // messages without bound. Holding each result until the client has taken the
     // last leaves a client that stops reading to the subscription's bounded queue.

@@ -42,13 +42,17 @@ export interface OperationsOptions {
 
 /** Execution arguments with this server's context, and which kind of operation they run. */
 export type PreparedOperation = ExecutionArgs &
-  OperationArgs<GraphQLContext> & { readonly operationType: OperationTypeNode };
+  OperationArgs<GraphQLContext> & { readonly contextValue: GraphQLContext; readonly operationType: OperationTypeNode };
+
+/** Whether `prepare` refused the operation. */
+export const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value is readonly GraphQLError[] =>
+  Array.isArray(value);
 
 export class Operations {
   constructor(private readonly options: OperationsOptions) {}
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
-  prepare(params: RequestParams, state: RequestState): PreparedOperation | readonly GraphQLError[] {
+  prepare(params: RequestParams, state: RequestState, streaming = false): PreparedOperation | readonly GraphQLError[] {
     const { schema, documents } = this.options;
     const preparation = documents.prepare(params.query);
     if (preparation.errors) return preparation.errors;
@@ -65,7 +69,7 @@ export class Operations {
       ];
     }
     state.operationName = operation.name?.value;
-    const contextValue = this.contextFor(state);
+    const contextValue = this.contextFor(state, streaming);
     return {
       schema,
       document,

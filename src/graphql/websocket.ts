@@ -101,23 +101,21 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         }
         return true;
       },
-      onSubscribe(ctx) {
+      onSubscribe(ctx, _id, payload) {
         // graphql-ws has already registered this subscription: the count includes it.
         // The per-user cap is the change bus's, shared with SSE.
-        if (Object.keys(ctx.subscriptions).length <= options.maxPerConnection) return undefined;
-        return [
-          new GraphQLError(
-            `A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`,
-            {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-            },
-          ),
-        ];
-      },
-      context(ctx) {
+        if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
+          return [
+            new GraphQLError(
+              `A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`,
+              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+            ),
+          ];
+        }
         const state = connections.get(ctx);
         if (!state) throw new Error('A subscription arrived before its connection was authenticated');
-        return operations.contextFor(state, true);
+        // The HTTP endpoint's document cache and limits, not graphql-ws's own parse and validate.
+        return operations.prepare(payload, state, true);
       },
     },
     sockets,
