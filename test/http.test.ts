@@ -248,6 +248,24 @@ for (const target of databaseTargets) {
       assert.deepEqual(JSON.parse(ready.text), { status: 'ready' });
     });
 
+    it('puts the security headers on every response: answers, refusals, errors and health', async () => {
+      const responses = [
+        await post(JSON.stringify({ query: '{ isAuthenticated }' })),
+        await post('{"query": "{ nope }"}'),
+        await post('not json'),
+        await request(`${server.url}/nothing-here`),
+        await request(`${server.url}/healthz`),
+      ];
+      for (const response of responses) {
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(response.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+        assert.equal(response.headers.get('x-frame-options'), 'DENY');
+        assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+        assert.equal(response.headers.get('cache-control'), 'no-store');
+        assert.match(response.headers.get('strict-transport-security') ?? '', /^max-age=\d+/);
+      }
+    });
+
     it('gives every response a request id, keeping a well-formed one from the client', async () => {
       const generated = await request(`${server.url}/healthz`);
       assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
