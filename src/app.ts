@@ -21,6 +21,7 @@ import { buildExecutableSchema } from './graphql/schema.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
 import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
+import { RateLimits } from './http/rate-limits.js';
 import { RequestState } from './http/request-state.js';
 
 export interface AppDependencies {
@@ -78,7 +79,9 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     changes,
     responseCache,
   });
-  const graphql = createGraphQLEndpoint({ schema, db: database.db, sessions, operations });
+  const rateLimits = new RateLimits(config.rateLimits, config.redisUrl, logger);
+  const gate = { db: database.db, sessions, rateLimits, trustProxy: config.trustProxy };
+  const graphql = createGraphQLEndpoint({ ...gate, schema, operations });
   const eventStream = createEventStreamEndpoint({ schema, operations });
   const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
@@ -98,7 +101,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       }
       const body = req.method === 'POST' ? await readBody(req, config.bodyLimitBytes) : null;
       if (wantsEventStream(req)) {
-        const refused = await admit(sessions, database.db, req, state);
+        const refused = await admit(gate, req, state);
         if (refused) send(res, state, refused[1].status, refused[0] ?? '', refused[1].headers);
         else await eventStream(req, res, body, state, commonHeaders(state));
         return;
@@ -190,8 +193,13 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     logger,
     production,
     maxPerConnection: config.maxSubscriptionsPerConnection,
+    rateLimits,
+    trustProxy: config.trustProxy,
   });
-  server.once('close', () => void responseCache?.close());
+  server.once('close', () => {
+    void responseCache?.close();
+    void rateLimits.close();
+  });
   return server;
 }
 

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { DocumentLimits } from './graphql/document-limits.js';
+import type { RateLimitSettings } from './http/rate-limits.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -52,6 +53,10 @@ export interface Config {
   readonly maxSubscriptionsPerUser: number;
   /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
   readonly maxQueuedChanges: number;
+  /** Operations per window per client address and per user (0: off). */
+  readonly rateLimits: RateLimitSettings;
+  /** Whether a proxy in front sets X-Forwarded-For (and -Proto) that can be believed. */
+  readonly trustProxy: boolean;
   /** What a GraphQL document may ask for before it is refused unread. */
   readonly documentLimits: Omit<DocumentLimits, 'maxPageSize'>;
   /** Whether the schema may be introspected (and unknown names answered with suggestions). */
@@ -178,6 +183,12 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
+    rateLimits: {
+      perAddress: read.integer('RATE_LIMIT_PER_ADDRESS', 1200, 0, 10_000_000),
+      perUser: read.integer('RATE_LIMIT_PER_USER', 600, 0, 10_000_000),
+      windowSeconds: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    },
+    trustProxy: read.boolean('TRUST_PROXY', false),
     documentLimits: {
       maxTokens: read.integer('MAX_QUERY_TOKENS', 2000, 10, 100_000),
       maxDepth: read.integer('MAX_QUERY_DEPTH', 10, 1, 100),

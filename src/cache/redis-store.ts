@@ -58,8 +58,10 @@ export class RedisResponseStore implements ResponseStore {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#redis.quit().catch(() => undefined);
+  close(): Promise<void> {
+    // disconnect, not quit: QUIT cannot be sent while Redis is down, and the reconnect timer would live on.
+    this.#redis.disconnect();
+    return Promise.resolve();
   }
 
   /**

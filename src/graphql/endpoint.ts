@@ -11,16 +11,24 @@ import { expiredSessionCookie } from '../accounts/session-cookie.js';
 import type { Sessions } from '../accounts/sessions.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
+import { clientAddress, RATE_LIMITED, rateLimitMessage, type RateLimits } from '../http/rate-limits.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import { formatRequestError } from './errors.js';
 import { isErrorList, negotiateMediaType, type Operations } from './operations.js';
 import { readPlainPost } from './plain-post.js';
 
-export interface GraphQLEndpointOptions {
-  readonly schema: GraphQLSchema;
+/** What lets a request in: who it is, and whether it is within its rate limits. */
+export interface Gate {
   readonly db: Kysely<Tables>;
   readonly sessions: Sessions;
+  readonly rateLimits: RateLimits;
+  /** Whether X-Forwarded-For, as the proxy in front sets it, names the client. */
+  readonly trustProxy: boolean;
+}
+
+export interface GraphQLEndpointOptions extends Gate {
+  readonly schema: GraphQLSchema;
   readonly operations: Operations;
 }
 
@@ -34,7 +42,7 @@ export interface GraphQLRequest {
 export type GraphQLEndpoint = (request: GraphQLRequest) => Promise<HandlerResponse>;
 
 export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLEndpoint {
-  const { schema, db, sessions, operations } = options;
+  const { schema, operations } = options;
 
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
     schema,
@@ -58,7 +66,7 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
   });
 
   return async ({ raw, body, state }) => {
-    const refused = await admit(sessions, db, raw, state);
+    const refused = await admit(options, raw, state);
     if (refused) return refused;
 
     const plain = readPlainPost(raw.method, raw.headers, body);
@@ -83,16 +91,23 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
 }
 
 /**
- * Authenticates a request into `state.viewer`, or returns the answer refusing it:
- * 401 for a credential that does not hold, 403 for the cookie sent cross-site.
+ * Authenticates a request into `state.viewer` and counts it against the rate
+ * limits, or returns the answer refusing it: 401 for a credential that does not
+ * hold, 403 for the cookie sent cross-site, 429 past a rate limit. The client's
+ * address is counted first, so a flood of bad credentials is cut off too.
  */
 export async function admit(
-  sessions: Sessions,
-  db: Kysely<Tables>,
+  gate: Gate,
   raw: IncomingMessage,
   state: RequestState,
 ): Promise<HandlerResponse | undefined> {
-  const pending = sessions.authenticate(db, raw.headers);
+  const { rateLimits } = gate;
+  const address = rateLimits.enabled ? clientAddress(raw, gate.trustProxy) : '';
+  if (rateLimits.enabled) {
+    const wait = await rateLimits.consumeAddress(address);
+    if (wait !== undefined) return tooMany(raw, wait);
+  }
+  const pending = gate.sessions.authenticate(gate.db, raw.headers);
   const authentication = pending instanceof Promise ? await pending : pending;
   if (!authentication.ok) {
     if (authentication.via === 'cookie') state.addSetCookie(expiredSessionCookie(state.secureCookies));
@@ -109,18 +124,29 @@ export async function admit(
       'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
     );
   }
+  if (rateLimits.enabled && viewer.kind === 'user') {
+    const wait = await rateLimits.consumeUser(viewer.user.id);
+    if (wait !== undefined) return tooMany(raw, wait);
+  }
   state.viewer = viewer;
   return undefined;
 }
 
+function tooMany(raw: IncomingMessage, retryAfter: number): HandlerResponse {
+  const [body, init] = refusal(raw, 429, RATE_LIMITED, rateLimitMessage(retryAfter));
+  return [body, { ...init, headers: { ...init.headers, 'retry-after': String(retryAfter) } }];
+}
+
 /** An answer refusing the request before any operation runs, as a GraphQL error with a code. */
-function refusal(raw: IncomingMessage, status: 401 | 403, code: string, message: string): HandlerResponse {
+const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' } as const;
+
+function refusal(raw: IncomingMessage, status: 401 | 403 | 429, code: string, message: string): HandlerResponse {
   const mediaType = negotiateMediaType(raw.headers.accept);
   return [
     JSON.stringify({ errors: [{ message, extensions: { code } }] }),
     {
       status,
-      statusText: status === 401 ? 'Unauthorized' : 'Forbidden',
+      statusText: STATUS_TEXT[status],
       headers: {
         'content-type': `${mediaType}; charset=utf-8`,
         ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),

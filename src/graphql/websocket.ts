@@ -17,6 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Sessions } from '../accounts/sessions.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import type { Tables } from '../db/tables.js';
+import { clientAddress, RATE_LIMITED, rateLimitMessage, type RateLimits } from '../http/rate-limits.js';
 import { RequestState } from '../http/request-state.js';
 import type { Operations } from './operations.js';
 
@@ -32,15 +33,29 @@ export interface SubscriptionServerOptions {
   readonly logger: Logger;
   readonly production: boolean;
   readonly maxPerConnection: number;
+  readonly rateLimits: RateLimits;
+  readonly trustProxy: boolean;
 }
 
 const UNAUTHORIZED = 4401;
 const GOING_AWAY = 1001;
+/** graphql-ws's own code for too many requests. */
+const TOO_MANY_REQUESTS = 4429;
 const POLICY_VIOLATION = 1008;
 /** How long a dropped slow consumer gets to take its close frame before the socket is cut. */
 const DROP_GRACE_MS = 1000;
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Counts a subscribe message against the address's and the user's limits; the seconds to wait, if over. */
+async function rateLimited(rateLimits: RateLimits, address: string, state: RequestState): Promise<number | undefined> {
+  if (!rateLimits.enabled) return undefined;
+  const { viewer } = state;
+  return (
+    (await rateLimits.consumeAddress(address)) ??
+    (viewer.kind === 'user' ? await rateLimits.consumeUser(viewer.user.id) : undefined)
+  );
+}
 
 /** Adds `member` to `key`'s set in `index` until `socket` closes. */
 function track<K, V>(index: Map<K, Set<V>>, key: K, member: V, socket: WebSocket): void {
@@ -57,7 +72,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
   const { server, path, schema, db, sessions, operations, changes } = options;
   const sockets = new WebSocketServer({ server, path });
   /** What each open connection is: who opened it, as the resolvers see them. */
-  const connections = new WeakMap<object, RequestState>();
+  const connections = new WeakMap<object, { readonly state: RequestState; readonly address: string }>();
   /** Each session's open sockets, closed together when it logs out (one bus listener for all). */
   const socketsOf = new Map<string, Set<WebSocket>>();
   changes.onSessionEnded(({ sessionId }) => {
@@ -70,6 +85,12 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
       isProd: options.production,
       async onConnect(ctx) {
         const { request, socket } = ctx.extra;
+        const address = clientAddress(request, options.trustProxy);
+        const wait = options.rateLimits.enabled ? await options.rateLimits.consumeAddress(address) : undefined;
+        if (wait !== undefined) {
+          socket.close(TOO_MANY_REQUESTS, rateLimitMessage(wait));
+          return false;
+        }
         const params = ctx.connectionParams ?? {};
         const token = typeof params.token === 'string' ? `Bearer ${params.token}` : params.authorization;
         const headers = {
@@ -89,7 +110,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
           socket.close(POLICY_VIOLATION, 'Too slow: too many changes waiting to be read.');
           setTimeout(() => socket.terminate(), DROP_GRACE_MS).unref();
         };
-        connections.set(ctx, state);
+        connections.set(ctx, { state, address });
         if (viewer.kind === 'user') {
           track(socketsOf, viewer.sessionId, socket, socket);
           // The session's end ends its sockets too: subscriptions never outlive their token.
@@ -101,7 +122,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         }
         return true;
       },
-      onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, _id, payload) {
         // graphql-ws has already registered this subscription: the count includes it.
         // The per-user cap is the change bus's, shared with SSE.
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
@@ -112,8 +133,13 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
             ),
           ];
         }
-        const state = connections.get(ctx);
-        if (!state) throw new Error('A subscription arrived before its connection was authenticated');
+        const connection = connections.get(ctx);
+        if (!connection) throw new Error('A subscription arrived before its connection was authenticated');
+        const { state, address } = connection;
+        const wait = await rateLimited(options.rateLimits, address, state);
+        if (wait !== undefined) {
+          return [new GraphQLError(rateLimitMessage(wait), { extensions: { code: RATE_LIMITED, retryAfter: wait } })];
+        }
         // The HTTP endpoint's document cache and limits, not graphql-ws's own parse and validate.
         return operations.prepare(payload, state, true);
       },

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { UNLIMITED } from './server.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 export const serverEntry = path.join(projectRoot, 'dist/server.js');
@@ -28,7 +29,7 @@ export interface Finished {
 
 function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { PATH, HOME, TMPDIR } = process.env;
-  return { PATH, HOME, TMPDIR, PORT: '0', LOG_LEVEL: 'info', ...env };
+  return { PATH, HOME, TMPDIR, PORT: '0', LOG_LEVEL: 'info', ...UNLIMITED, ...env };
 }
 
 /** Starts dist/server.js and waits until it logs that it is listening. */

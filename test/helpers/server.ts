@@ -41,6 +41,12 @@ export interface TestServer {
 /** Signs the tests' tokens; a test passes AUTH_SECRET: '' to use the one kept in the database. */
 export const TEST_AUTH_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
+/**
+ * Rate limits off unless a test sets them: rate-limits.test.ts proves them, and
+ * elsewhere they would make a test's outcome depend on how many requests it makes.
+ */
+export const UNLIMITED = { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' };
+
 export interface TestServerOptions {
   /** Called with every SQL statement the server sends. */
   readonly onStatement?: (sqlText: string) => void;
@@ -52,7 +58,7 @@ export async function startTestServer(
   options: TestServerOptions = {},
 ): Promise<TestServer> {
   const config: Config = {
-    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', AUTH_SECRET: TEST_AUTH_SECRET, ...env }),
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', AUTH_SECRET: TEST_AUTH_SECRET, ...UNLIMITED, ...env }),
     database: testDb.location,
   };
   const logLines: Record<string, unknown>[] = [];
