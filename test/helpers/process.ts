@@ -59,7 +59,8 @@ export async function startServerProcess(env: Record<string, string>, cwd = proj
     stdout: () => stdout,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      // Already gone: by its own exit, or by a signal (exitCode stays null then).
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit') as Promise<[number | null]>;
       child.kill(signal);
       const [code] = await exited;
