@@ -21,6 +21,7 @@ import { buildExecutableSchema } from './graphql/schema.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
 import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from './db/unavailable.js';
 import { RateLimits } from './http/rate-limits.js';
 import { RequestState } from './http/request-state.js';
 
@@ -78,6 +79,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     maxPageSize: config.maxPageSize,
     changes,
     responseCache,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
   const rateLimits = new RateLimits(config.rateLimits, config.redisUrl, logger);
   const gate = { db: database.db, sessions, rateLimits, trustProxy: config.trustProxy };
@@ -174,6 +176,15 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       }
       if (error instanceof BodyTooLargeError) {
         sendError(res, state, 413, error.message, { connection: 'close' });
+        return;
+      }
+      if (isDatabaseUnavailable(error) && !res.headersSent) {
+        // Authentication reads the database before any operation runs.
+        state.log.warn({ err: error }, 'database unavailable');
+        const body = JSON.stringify({
+          errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+        });
+        send(res, state, 503, body, { 'content-type': JSON_TYPE, 'retry-after': String(RETRY_AFTER_SECONDS) });
         return;
       }
       state.log.error({ err: error }, 'request failed');

@@ -53,6 +53,10 @@ export interface Config {
   readonly maxSubscriptionsPerUser: number;
   /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
   readonly maxQueuedChanges: number;
+  /** Longest wait for the database (a connection, a statement, a lock), in ms. */
+  readonly databaseTimeoutMs: number;
+  /** Longest an operation may run before it is answered TIMEOUT, in ms. */
+  readonly requestTimeoutMs: number;
   /** Operations per window per client address and per user (0: off). */
   readonly rateLimits: RateLimitSettings;
   /** Whether a proxy in front sets X-Forwarded-For (and -Proto) that can be believed. */
@@ -183,6 +187,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
+    databaseTimeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
+    requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
     rateLimits: {
       perAddress: read.integer('RATE_LIMIT_PER_ADDRESS', 1200, 0, 10_000_000),
       perUser: read.integer('RATE_LIMIT_PER_USER', 600, 0, 10_000_000),

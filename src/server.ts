@@ -27,6 +27,7 @@ const logger = createLogger(config);
 const database = openDatabase(config.database, {
   poolSize: config.databasePoolSize,
   sqliteSynchronous: config.sqliteSynchronous,
+  timeoutMs: config.databaseTimeoutMs,
   onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
 });
 

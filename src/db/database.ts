@@ -23,12 +23,19 @@ export interface Database {
 
 export interface DatabaseOptions {
   readonly poolSize?: number;
+  /**
+   * Longest wait for the database, in ms: for a connection from the pool, for a
+   * statement (PostgreSQL's statement_timeout) and for a lock (SQLite's busy timeout).
+   */
+  readonly timeoutMs?: number;
   readonly sqliteSynchronous?: SqliteSynchronous;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   readonly onPoolError?: (error: Error) => void;
   /** Called with every SQL statement sent, whichever path sends it (tests count them). */
   readonly onStatement?: (sqlText: string) => void;
 }
+
+const DEFAULT_TIMEOUT_MS = 5000;
 
 function statementLog(onStatement: ((sqlText: string) => void) | undefined): KyselyConfig['log'] {
   if (!onStatement) return undefined;
@@ -68,7 +75,7 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
   // write survives a process crash; FULL also survives a power loss.
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   const statements = sqliteForKysely(database, options.onStatement);
   const db = new Kysely<Tables>({
@@ -80,13 +87,22 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
 }
 
 function openPostgres(connectionString: string, options: DatabaseOptions): Kysely<Tables> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize ?? 10,
     types: postgresTypes(),
+    // The server never waits on PostgreSQL for ever: not for a connection, nor
+    // for a statement, nor for an answer that a dead connection will never send.
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1000,
   });
-  // An idle client losing its connection must not crash the process; the pool
-  // replaces it on the next checkout.
+  // A client losing its connection must not crash the process. The pool listens
+  // to idle clients only; one checked out (say, between a transaction's
+  // statements) would raise an unhandled 'error', so every client gets a listener.
+  // Its query in flight fails on its own; the pool replaces the client.
   pool.on('error', (error) => options.onPoolError?.(error));
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: statementLog(options.onStatement) });
 }

@@ -6,9 +6,10 @@
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable, UNAVAILABLE_MESSAGE } from '../db/unavailable.js';
 
 /** Stable values of `extensions.code` a client can see. */
-export type ErrorCode = 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR' | 'SERVICE_UNAVAILABLE' | 'TIMEOUT';
 
 /** graphql-http's terse request-parsing messages, said so that a client knows what to fix. */
 const requestErrorMessages: Readonly<Record<string, string>> = {
@@ -33,8 +34,17 @@ export function formatRequestError(error: Error | GraphQLError): GraphQLError | 
   });
 }
 
+/** Whether an answer holds a SERVICE_UNAVAILABLE or TIMEOUT error: a 503, to retry later. */
+export const isUnavailable = (result: ExecutionResult): boolean =>
+  result.errors?.some((error) => {
+    // graphql-jit reports variable errors as plain objects, without extensions.
+    const extensions = error.extensions as GraphQLError['extensions'] | undefined;
+    return extensions?.code === 'SERVICE_UNAVAILABLE' || extensions?.code === 'TIMEOUT';
+  }) === true;
+
 /**
- * Logs resolver faults and, when `mask` is set, replaces their messages. Errors
+ * Logs resolver faults and, when `mask` is set, replaces their messages. The
+ * database being unreachable is not a fault of the request: it says so, in any mode. Errors
  * without an `originalError` come from GraphQL itself (variables, non-null
  * checks) and say nothing about the server, so they pass unchanged.
  */
@@ -45,6 +55,14 @@ export function maskExecutionErrors(
   if (!result.errors?.some((error) => isUnexpected(error))) return result;
   const errors = result.errors.map((error) => {
     if (!isUnexpected(error)) return error;
+    if (isDatabaseUnavailable(error.originalError)) {
+      options.log.warn({ err: error.originalError, path: error.path }, 'database unavailable');
+      return new GraphQLError(UNAVAILABLE_MESSAGE, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE' satisfies ErrorCode, requestId: options.requestId },
+      });
+    }
     options.log.error({ err: error.originalError, path: error.path }, 'resolver failed');
     return new GraphQLError(options.mask ? 'Internal server error' : error.message, {
       nodes: error.nodes,

@@ -21,7 +21,8 @@ import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
-import { maskExecutionErrors } from './errors.js';
+import { RETRY_AFTER_SECONDS } from '../db/unavailable.js';
+import { isUnavailable, maskExecutionErrors } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -38,6 +39,8 @@ export interface OperationsOptions {
   readonly maxPageSize: number;
   readonly changes: ChangeBus;
   readonly responseCache: ResponseCache | undefined;
+  /** Longest an operation may run before it is answered TIMEOUT. */
+  readonly requestTimeoutMs: number;
 }
 
 /** Execution arguments with this server's context, and which kind of operation they run. */
@@ -111,11 +114,14 @@ export class Operations {
     };
   }
 
+  /** Runs an operation (from the cache when it may), answering TIMEOUT past REQUEST_TIMEOUT_MS. */
   execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
-    const { documents, responseCache } = this.options;
+    const { documents, responseCache, requestTimeoutMs } = this.options;
     const query = responseCache && cacheableQuery(args);
-    if (!query) return documents.execute(args);
-    return responseCache.resolve(query, () => documents.execute(args)).then(({ result }) => result);
+    const result = query
+      ? responseCache.resolve(query, () => documents.execute(args)).then((answer) => answer.result)
+      : documents.execute(args);
+    return result instanceof Promise ? withinBudget(result, requestTimeoutMs) : result;
   }
 
   /** The response to a finished operation, in the media type the client accepts. */
@@ -130,17 +136,40 @@ export class Operations {
     const final = result.errors
       ? maskExecutionErrors(result, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId })
       : result;
+    const contentType = mediaType === GRAPHQL_RESPONSE ? GRAPHQL_RESPONSE_UTF8 : JSON_UTF8;
+    const body = this.options.documents.serialize(args, final);
+    // Retry later: load balancers and clients know what a 503 means.
+    if (final.errors && isUnavailable(final)) {
+      const headers = { 'content-type': contentType, 'retry-after': String(RETRY_AFTER_SECONDS) };
+      return [body, { status: 503, statusText: 'Service Unavailable', headers }];
+    }
     // The GraphQL-over-HTTP spec: a graphql-response+json answer without `data` is a 4xx.
     const badRequest = requestError && mediaType === GRAPHQL_RESPONSE;
     return [
-      this.options.documents.serialize(args, final),
+      body,
       {
         status: badRequest ? 400 : 200,
         statusText: badRequest ? 'Bad Request' : 'OK',
-        headers: { 'content-type': mediaType === GRAPHQL_RESPONSE ? GRAPHQL_RESPONSE_UTF8 : JSON_UTF8 },
+        headers: { 'content-type': contentType },
       },
     ];
   }
+}
+
+/**
+ * `result`, or a TIMEOUT error once `ms` have passed. JavaScript cannot stop the
+ * operation; the database's own timeout (DATABASE_TIMEOUT_MS) ends its statements.
+ * A mutation answered TIMEOUT may still complete: it was not acknowledged.
+ */
+function withinBudget(result: Promise<ExecutionResult>, ms: number): Promise<ExecutionResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ExecutionResult>((resolve) => {
+    timer = setTimeout(() => {
+      const message = `The operation took longer than ${ms} ms (REQUEST_TIMEOUT_MS): try again later.`;
+      resolve({ data: null, errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT' } })] });
+    }, ms);
+  });
+  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** What identifies a query's result, when it is one the response cache may keep: a query run for an owner. */

@@ -71,7 +71,10 @@ export async function startTestServer(
     },
   });
   const logger = createLogger(config, logSink);
-  const database = openDatabase(config.database, { onStatement: options.onStatement });
+  const database = openDatabase(config.database, {
+    onStatement: options.onStatement,
+    timeoutMs: config.databaseTimeoutMs,
+  });
   await migrateToLatest(database);
   const server = createApp({ config, database, logger, authSecret: await resolveAuthSecret(config, database) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

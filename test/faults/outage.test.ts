@@ -1,0 +1,203 @@
+/**
+ * Outages and slow databases are answered, not suffered: while PostgreSQL is
+ * gone, /readyz says so and every operation gets a clean 503 SERVICE_UNAVAILABLE
+ * (no hang, no crash, no 500), and the server recovers by itself once it is
+ * back. A statement stuck behind a lock ends at DATABASE_TIMEOUT_MS, and an
+ * operation past REQUEST_TIMEOUT_MS is answered TIMEOUT, on both databases.
+ *
+ * The outage goes through a TCP proxy the test controls, so it can be cut and
+ * restored without stopping the PostgreSQL other tests share: the server sees
+ * what a restart looks like, its connections reset and new ones refused.
+ * (Redis outages are proven where Redis is used: scale-out, response-cache and
+ * rate-limits tests.)
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { postgresTarget, sqliteTarget, type TestDatabase } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/** A TCP proxy to PostgreSQL that can be cut (connections reset, new ones refused) and restored. */
+class Outage {
+  readonly #sockets = new Set<net.Socket>();
+  #listener: net.Server | undefined;
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<Outage> {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as net.AddressInfo;
+    probe.close();
+    const outage = new Outage(port, target);
+    await outage.restore();
+    return outage;
+  }
+
+  async restore(): Promise<void> {
+    this.#listener = net.createServer((client) => {
+      const upstream = net.connect(this.target);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('close', () => this.#sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    this.#listener.listen(this.port, '127.0.0.1');
+    await once(this.#listener, 'listening');
+  }
+
+  async cut(): Promise<void> {
+    const listener = this.#listener;
+    this.#listener = undefined;
+    for (const socket of this.#sockets) socket.resetAndDestroy();
+    if (listener) await new Promise((resolve) => listener.close(resolve));
+  }
+}
+
+/** POSTs `query` and answers status and body, failing (not hanging) after 15 s. */
+async function call(server: TestServer, query: string, variables?: Record<string, unknown>) {
+  const response = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), body };
+}
+
+const CREATE = 'mutation ($d: String!) { createTodo(description: $d, dueDate: "01-01-2031") { success todo { id } } }';
+const readiness = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status;
+
+describe('a PostgreSQL outage under load', { skip: postgresTarget.skip, timeout: 120_000 }, () => {
+  let db: TestDatabase;
+  let outage: Outage;
+  let server: TestServer;
+  before(async () => {
+    db = await postgresTarget.create();
+    const direct = new URL(db.url);
+    outage = await Outage.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const proxied = new URL(db.url);
+    proxied.port = String(outage.port);
+    server = await startTestServer(
+      { ...db, location: { dialect: 'postgres', url: proxied.toString() }, url: proxied.toString() },
+      { DATABASE_TIMEOUT_MS: '1000' },
+    );
+  });
+  after(async () => {
+    await server.close();
+    await outage.cut();
+    await db.drop();
+  });
+
+  it('answers 503 while it lasts, reports not ready, and recovers by itself', async () => {
+    const statuses = new Map<number, number>();
+    const acknowledged: string[] = [];
+    let stop = false;
+    const worker = async (n: number) => {
+      for (let i = 0; !stop; i += 1) {
+        const answer = await call(server, CREATE, { d: `load ${n}-${i}` });
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        if (answer.status === 503) {
+          assert.equal(answer.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE', JSON.stringify(answer.body));
+          assert.ok(Number(answer.retryAfter) > 0);
+        } else {
+          assert.equal(answer.status, 200, JSON.stringify(answer.body));
+          acknowledged.push(`load ${n}-${i}`);
+        }
+      }
+    };
+    const load = Promise.all([1, 2, 3, 4].map(worker));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await outage.cut();
+    await until(async () => (await readiness(server)) === 503, '/readyz to report the outage');
+    const during = await call(server, '{ todos { success } }');
+    assert.equal(during.status, 503);
+    assert.equal(during.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    await outage.restore();
+    await until(async () => (await readiness(server)) === 200, '/readyz to recover');
+    await until(async () => (await call(server, '{ todos { success } }')).status === 200, 'operations to recover');
+    stop = true;
+    await load;
+    assert.ok((statuses.get(503) ?? 0) > 0, `the outage was felt: ${JSON.stringify([...statuses])}`);
+    assert.deepEqual([...statuses.keys()].sort(), [200, 503]);
+
+    const stored = await call(server, '{ todos { todos { description } } }');
+    const descriptions = new Set(
+      (stored.body.data as { todos: { todos: { description: string }[] } }).todos.todos.map((todo) => todo.description),
+    );
+    assert.deepEqual(
+      acknowledged.filter((description) => !descriptions.has(description)),
+      [],
+      'every acknowledged write is stored',
+    );
+  });
+
+  it('ends a statement stuck behind a lock at DATABASE_TIMEOUT_MS, and an operation at REQUEST_TIMEOUT_MS', async () => {
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('begin; lock table todos in access exclusive mode');
+      const stuck = await call(server, CREATE, { d: 'behind a lock' });
+      assert.equal(stuck.status, 503);
+      assert.equal(stuck.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+      const budget = await startTestServer(db, { DATABASE_TIMEOUT_MS: '10000', REQUEST_TIMEOUT_MS: '300' });
+      try {
+        const slow = await call(budget, '{ todos { success } }');
+        assert.equal(slow.status, 503);
+        assert.equal(slow.body.errors?.[0]?.extensions?.code, 'TIMEOUT');
+      } finally {
+        await locker.query('rollback');
+        await budget.close();
+      }
+    } finally {
+      await locker.end();
+    }
+  });
+});
+
+describe('a SQLite database locked by another process', { skip: sqliteTarget.skip }, () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  before(async () => {
+    db = await sqliteTarget.create();
+    server = await startTestServer(db, { DATABASE_TIMEOUT_MS: '300' });
+  });
+  after(async () => {
+    await server.close();
+    await db.drop();
+  });
+
+  it('answers a write that cannot get the lock 503, then writes again once it is free', async () => {
+    assert.equal(db.location.dialect, 'sqlite');
+    const other = new Database(db.location.file);
+    try {
+      other.exec('begin immediate');
+      const locked = await call(server, CREATE, { d: 'locked out' });
+      assert.equal(locked.status, 503, JSON.stringify(locked.body));
+      assert.equal(locked.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+      other.exec('rollback');
+      assert.equal((await call(server, CREATE, { d: 'let in' })).status, 200);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
