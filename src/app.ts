@@ -16,6 +16,7 @@ import { Operations } from './graphql/operations.js';
 import { serveSubscriptions } from './graphql/websocket.js';
 import type { Database } from './db/database.js';
 import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
+import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { createResponseCache } from './cache/create-response-cache.js';
@@ -80,6 +81,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     changes,
     responseCache,
     requestTimeoutMs: config.requestTimeoutMs,
+    trustedDocuments: TrustedDocuments.load(config.trustedDocuments),
   });
   const rateLimits = new RateLimits(config.rateLimits, config.redisUrl, logger);
   const gate = { db: database.db, sessions, rateLimits, trustProxy: config.trustProxy };

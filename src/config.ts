@@ -63,6 +63,8 @@ export interface Config {
   readonly trustProxy: boolean;
   /** What a GraphQL document may ask for before it is refused unread. */
   readonly documentLimits: Omit<DocumentLimits, 'maxPageSize'>;
+  /** A persisted query manifest: when set, only its operations run (trusted documents). */
+  readonly trustedDocuments: string | undefined;
   /** Whether the schema may be introspected (and unknown names answered with suggestions). */
   readonly introspection: boolean;
   /** How long the response cache keeps a result; 0 turns it off. */
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCost: read.integer('MAX_QUERY_COST', 5000, 1, 10_000_000),
     },
     introspection: read.boolean('INTROSPECTION', !production),
+    trustedDocuments: read.raw('TRUSTED_DOCUMENTS'),
     responseCacheTtlSeconds: read.integer('RESPONSE_CACHE_TTL_SECONDS', 0, 0, 86_400),
     responseCacheMaxEntries: read.integer('RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     maxQueuedChanges: read.integer('MAX_QUEUED_CHANGES', 1000, 1, 1_000_000),

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { OperationTypeNode, type GraphQLSchema } from 'graphql';
-import { createHandler, type Response as HandlerResponse } from 'graphql-http';
+import { createHandler, type RequestParams, type Response as HandlerResponse } from 'graphql-http';
 import { expiredSessionCookie } from '../accounts/session-cookie.js';
 import type { Sessions } from '../accounts/sessions.js';
 import type { Kysely } from 'kysely';
@@ -17,6 +17,7 @@ import type { GraphQLContext } from './context.js';
 import { formatRequestError } from './errors.js';
 import { isErrorList, negotiateMediaType, type Operations } from './operations.js';
 import { readPlainPost } from './plain-post.js';
+import { TrustedDocuments } from './trusted-documents.js';
 
 /** What lets a request in: who it is, and whether it is within its rate limits. */
 export interface Gate {
@@ -51,7 +52,7 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
       if (req.method === 'POST' && typeof req.body === 'string' && req.body.trimStart().startsWith('[')) {
         throw new Error('Batched requests');
       }
-      return undefined;
+      return persistedOnly(req.method, req.url, req.body);
     },
     onSubscribe: (req, params) => {
       const prepared = operations.prepare(params, req.context);
@@ -87,6 +88,44 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
       raw,
       context: state,
     });
+  };
+}
+
+/**
+ * The parameters of a request that sends a persisted query's hash without its
+ * document, which graphql-http would refuse as missing a query; undefined for
+ * any other request, which graphql-http parses itself.
+ */
+function persistedOnly(method: string, url: string, body: unknown): RequestParams | undefined {
+  let fields: Record<string, unknown>;
+  try {
+    if (method === 'GET') {
+      const search = new URL(url, 'http://localhost').searchParams;
+      if (search.has('query') || !search.has('extensions')) return undefined;
+      const json = (name: string) => {
+        const value = search.get(name);
+        return value === null ? undefined : (JSON.parse(value) as unknown);
+      };
+      fields = {
+        extensions: json('extensions'),
+        variables: json('variables'),
+        operationName: search.get('operationName'),
+      };
+    } else if (typeof body === 'string') {
+      const parsed = JSON.parse(body) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || 'query' in parsed) return undefined;
+      fields = parsed as Record<string, unknown>;
+    } else return undefined;
+  } catch {
+    return undefined; // graphql-http words the malformed request.
+  }
+  const { extensions, variables, operationName } = fields;
+  if (!TrustedDocuments.wantsPersisted(extensions)) return undefined;
+  return {
+    query: '',
+    extensions: extensions as Record<string, unknown>,
+    variables: typeof variables === 'object' ? (variables as Record<string, unknown> | null) : undefined,
+    operationName: typeof operationName === 'string' ? operationName : undefined,
   };
 }
 

@@ -23,6 +23,7 @@ import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
 import { RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 import { isUnavailable, maskExecutionErrors } from './errors.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -41,6 +42,7 @@ export interface OperationsOptions {
   readonly responseCache: ResponseCache | undefined;
   /** Longest an operation may run before it is answered TIMEOUT. */
   readonly requestTimeoutMs: number;
+  readonly trustedDocuments: TrustedDocuments;
 }
 
 /** Execution arguments with this server's context, and which kind of operation they run. */
@@ -56,8 +58,10 @@ export class Operations {
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
   prepare(params: RequestParams, state: RequestState, streaming = false): PreparedOperation | readonly GraphQLError[] {
-    const { schema, documents } = this.options;
-    const preparation = documents.prepare(params.query);
+    const { schema, documents, trustedDocuments } = this.options;
+    const query = trustedDocuments.resolve(params.query, params.extensions ?? undefined);
+    if (query instanceof GraphQLError) return [query];
+    const preparation = documents.prepare(query);
     if (preparation.errors) return preparation.errors;
     const { document } = preparation;
     const operationName = params.operationName ?? undefined;
