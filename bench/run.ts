@@ -5,6 +5,8 @@
  * database, both pinned to core 0 with autocannon on core 1; after a warm-up
  * the two take turns under load in short windows (bench/load.ts). Figures are
  * medians over the rounds; ratios are project / baseline within each round.
+ * Then pages at scale (bench/pages.ts) and the live-update fan-out to 1,000
+ * WebSocket subscribers (bench/fanout.ts; 50 subscribers in a smoke run).
  *
  *   npm run bench                 3 rounds; per server 3 s warm-up + 6 windows of 2 s
  *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { ANONYMOUS_OWNER } from '../src/db/tables.js';
+import { describeFanout, type FanoutResult } from './fanout.js';
 import type { LoadPlan, LoadResult } from './load.js';
 import { measurePages } from './pages.js';
 import { freePort, hasTaskset, pinned, root, startServer, stopServer, waitUntilServing } from './servers.js';
@@ -81,18 +84,18 @@ function peakRssMiB(pid: number | undefined): number {
   return kib / 1024;
 }
 
-async function load(plan: LoadPlan): Promise<Record<Contender, LoadResult>> {
-  const [program = '', ...rest] = pinned(1, [
-    process.execPath,
-    '--import',
-    'tsx',
-    path.join(root, 'bench/load.ts'),
-    JSON.stringify(plan),
-  ]);
+/** Runs a bench script on core 1, the load generator's, and returns its exit code and what it printed. */
+async function onLoadCore(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const [program = '', ...rest] = pinned(1, [process.execPath, '--import', 'tsx', path.join(root, script), ...args]);
   const child = spawn(program, rest, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
+async function load(plan: LoadPlan): Promise<Record<Contender, LoadResult>> {
+  const { code, output } = await onLoadCore('bench/load.ts', [JSON.stringify(plan)]);
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
   return JSON.parse(output) as Record<Contender, LoadResult>;
 }
@@ -276,6 +279,18 @@ console.log(
   ].join('\n'),
 );
 
+// Live-update fan-out (bench/fanout.ts): its subscribers are the load generator, so they run on core 1.
+// It prints its figures even when events were lost, and then exits 1.
+const fanoutRun = await onLoadCore('bench/fanout.ts', ['--json', ...(smoke ? ['--smoke'] : [])]);
+const fanout = fanoutRun.output.trim() ? (JSON.parse(fanoutRun.output) as FanoutResult) : null;
+if (fanout) console.log(`${describeFanout(fanout)}\n`);
+const lost = fanout ? fanout.expected - fanout.delivered : 0;
+if (fanoutRun.code !== 0 || !fanout || lost > 0) {
+  const detail = lost > 0 ? `: ${lost} of ${fanout?.expected ?? 0} events never arrived` : '';
+  problems.push(`live-update fan-out failed (exit ${fanoutRun.code})${detail}`);
+  console.error(`✗ ${problems.at(-1) ?? ''}`);
+}
+
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   path.join(root, smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
@@ -297,6 +312,7 @@ writeFileSync(
       },
       operations: summary,
       pagesAtScale: pageTimings,
+      fanout,
       checks,
       problems,
     },
