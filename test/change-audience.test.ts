@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { register } from './helpers/accounts.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, type Change, type Subscriber } from './helpers/subscribers.js';
+import { subscribe, type Change, type Recording, type Subscriber } from './helpers/subscribers.js';
 
 const PEOPLE = ['owner', 'editor', 'viewer', 'stranger', 'anonymous'] as const;
 type Person = (typeof PEOPLE)[number];
@@ -24,6 +24,11 @@ type Expected = Partial<Record<Person, readonly string[]>>;
 interface Heard {
   readonly all: Change[];
   readonly narrow: Change[];
+}
+/** What the `all` subscription heard, and the narrowed one, to read once its expected events are in. */
+interface Pending {
+  readonly all: Change[];
+  readonly narrow: Recording;
 }
 interface Payload {
   readonly status?: boolean;
@@ -86,13 +91,13 @@ for (const target of databaseTargets) {
     }
 
     /** Every caller adds `mark` to their own Inbox, and each `all` subscription waits for its own. */
-    async function sentinel(mark: string, ms?: number): Promise<Map<Person, Heard>> {
+    async function sentinel(mark: string, ms?: number): Promise<Map<Person, Pending>> {
       await Promise.all(PEOPLE.map((person) => add(person, mark)));
-      const received = new Map<Person, Heard>();
+      const received = new Map<Person, Pending>();
       for (const person of PEOPLE) {
         const { all, narrow } = subscriber(person);
         const heard = await all.through((change) => change.todo?.description === mark, ms);
-        received.set(person, { all: heard.slice(0, -1), narrow: narrow.take() });
+        received.set(person, { all: heard.slice(0, -1), narrow });
       }
       return received;
     }
@@ -111,16 +116,26 @@ for (const target of databaseTargets) {
         `${person}, ${which}: ${changes.length === 0 ? 'nothing' : changes.join(' | ')}`;
       const actual: string[] = [];
       const wanted: string[] = [];
+      const narrowedOf = new Map<Person, Change[]>();
       for (const person of PEOPLE) {
-        const { all, narrow } = received.get(person) ?? { all: [], narrow: [] };
-        actual.push(line(person, 'all', all.map(summary)), line(person, 'narrowed', narrow.map(summary)));
         const lines = expected[person] ?? [];
         const narrowed = lines.filter((text) => text.includes('@team') || leftTeam.includes(text));
+        const { all = [], narrow: recording } = received.get(person) ?? {};
+        const narrow = (await recording?.takeAtLeast(narrowed.length)) ?? [];
+        narrowedOf.set(person, narrow);
+        actual.push(line(person, 'all', all.map(summary)), line(person, 'narrowed', narrow.map(summary)));
         wanted.push(line(person, 'all', lines), line(person, 'narrowed', narrowed));
         const { all: open, narrow: narrowOpen } = subscriber(person);
         assert.deepEqual([...open.problems, ...narrowOpen.problems], [], `${person}: no errors, still open`);
       }
-      inspect?.(received);
+      inspect?.(
+        new Map(
+          PEOPLE.map((person) => [
+            person,
+            { all: received.get(person)?.all ?? [], narrow: narrowedOf.get(person) ?? [] },
+          ]),
+        ),
+      );
       assert.deepEqual(actual, wanted);
     }
 

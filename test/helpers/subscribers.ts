@@ -49,6 +49,26 @@ export class Recording {
   }
 
   /**
+   * Everything received once at least `count` events are here (or `ms` have
+   * passed), forgotten once taken. Two subscriptions on one connection are
+   * delivered independently, so a narrowed one may lag its twin.
+   */
+  async takeAtLeast(count: number, ms = 5000): Promise<Change[]> {
+    const deadline = Date.now() + ms;
+    while (this.#events.length < count && this.problems.length === 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    return this.take();
+  }
+
+  /**
    * Waits until an event that `is` accepts arrives, and returns (and forgets) the
    * events before it, and it. Rejects after `ms`, leaving the events in place.
    */
