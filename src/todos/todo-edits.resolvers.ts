@@ -3,9 +3,11 @@
  * and `owner`. Failures a user can cause come back in the payload as `Error`s
  * naming the input field they are about.
  */
+import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
+import { listsById } from '../lists/lists.repository.js';
 import { createTodoItem, deleteTodos, updateTodos } from './todo-edits.repository.js';
 import { parseId } from './todo-id.js';
 import { authenticationRequired, checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
@@ -98,11 +100,15 @@ export const todoEditResolvers: Resolvers = {
   },
 
   Todo: {
-    list: async (todo, _args, { loaders }) => {
-      const list = await loaders.list.load(todo.listId);
-      // The todo was read through the same access rule, so its list is readable.
-      if (!list) throw new Error(`Todo ${todo.id} is in list ${todo.listId}, which its reader cannot read`);
-      return list;
+    list: async (todo, _args, { loaders, db }) => {
+      // The todo was read through the same access rule, so its list was readable
+      // then; another user may have unshared it since, in the middle of this
+      // request, and the reader still sees the list they just read the todo from.
+      const list = (await loaders.list.load(todo.listId)) ?? (await listsById(db, [todo.listId]))[0];
+      if (list) return list;
+      throw new GraphQLError(`Todo ${todo.id}'s list was deleted while this request ran: ask again.`, {
+        extensions: { code: 'CONFLICT' },
+      });
     },
     owner: async (todo, _args, { loaders }) => (await loaders.user.load(todo.ownerId)) ?? null,
   },
