@@ -115,7 +115,8 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       if (responseBody === null && status >= 400) {
         sendError(res, state, status, describeProtocolStatus(status, req), init.headers);
       } else {
-        send(res, state, status, responseBody ?? '', init.headers);
+        // graphql-http answers some refusals (405 for a mutation over GET) without a content type.
+        send(res, state, status, responseBody ?? '', { 'content-type': JSON_TYPE, ...init.headers });
       }
       return;
     }
