@@ -31,6 +31,9 @@ export type Preparation =
 /** null when graphql-jit cannot compile the operation. */
 type Compilation = CompiledQuery | null;
 
+/** Longest document text the cache keeps (and graphql-jit compiles), in characters. */
+const MAX_CACHED_LENGTH = 16 * 1024;
+
 export interface DocumentCacheOptions {
   /** Distinct valid documents kept. */
   readonly maxEntries?: number;
@@ -43,6 +46,8 @@ export class DocumentCache {
   readonly #schema: GraphQLSchema;
   readonly #documents: LruMap<string, DocumentNode>;
   readonly #compilations = new WeakMap<DocumentNode, Map<string, Compilation>>();
+  /** Documents kept in the cache: only these are compiled. */
+  readonly #cached = new WeakSet<DocumentNode>();
 
   readonly #limits: DocumentLimits;
   readonly #rules: readonly ValidationRule[];
@@ -87,7 +92,13 @@ export class DocumentCache {
     // push the valid ones out.
     if (errors.length > 0) return { errors };
 
-    this.#documents.set(query, document);
+    // The cache is bounded by count, so each entry must be small too: a thousand
+    // documents of a megabyte-long string literal would hold gigabytes. A long one
+    // is parsed each time it comes, and runs on graphql-js rather than compiled.
+    if (query.length <= MAX_CACHED_LENGTH) {
+      this.#documents.set(query, document);
+      this.#cached.add(document);
+    }
     return { document };
   }
 
@@ -115,6 +126,7 @@ export class DocumentCache {
   }
 
   #compile(document: DocumentNode, operationName: string | undefined): Compilation {
+    if (!this.#cached.has(document)) return null;
     let perOperation = this.#compilations.get(document);
     if (!perOperation) {
       perOperation = new Map();
