@@ -2,7 +2,7 @@
  * `npm run soak`: the built server (dist/server.js, run as users run it) under a steady mixed load
  * for a long time, to catch what a short benchmark cannot: memory that grows, and errors that only
  * come after much churn. Fails (exit 1) on any error, or when the server's RSS grows 10% or more.
- * Results go to bench/results/soak.json.
+ * Results go to bench/results/soak.json (a smoke run's to soak-smoke.json, not kept in git).
  *
  *   npm run soak                      10 minutes on SQLite (a fresh file in a temporary directory)
  *   npm run soak -- --smoke           about 20 seconds: proves the harness works
@@ -371,7 +371,8 @@ const result = {
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 // One [seconds, MiB] pair a line.
 const json = JSON.stringify(result, null, 2).replace(/\[\s+([\d.]+),\s+([\d.]+)\s+\]/g, '[$1, $2]');
-writeFileSync(path.join(root, 'bench/results/soak.json'), `${json}\n`);
+// A smoke run must not overwrite the last real run's figures.
+writeFileSync(path.join(root, `bench/results/${args.smoke ? 'soak-smoke' : 'soak'}.json`), `${json}\n`);
 for (const error of tally.firstErrors) console.log(`  error: ${error}`);
 console.log(verdict);
 process.exitCode = problems.length === 0 ? 0 : 1;
