@@ -16,6 +16,7 @@ import { Operations } from './graphql/operations.js';
 import { serveSubscriptions } from './graphql/websocket.js';
 import type { Database } from './db/database.js';
 import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
+import { describeRefusal, errorBody, httpErrorCode } from './graphql/errors.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
 import { buildExecutableSchema } from './graphql/schema.js';
@@ -86,7 +87,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
   const rateLimits = new RateLimits(config.rateLimits, config.redisUrl, logger);
   const gate = { db: database.db, sessions, rateLimits, trustProxy: config.trustProxy };
   const graphql = createGraphQLEndpoint({ ...gate, schema, operations });
-  const eventStream = createEventStreamEndpoint({ schema, operations });
+  const eventStream = createEventStreamEndpoint({ schema, operations, changes });
   const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
 
@@ -112,10 +113,11 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       }
       const [responseBody, init] = await graphql({ raw: req, body, state });
       const status = init.status;
-      if (responseBody === null && status >= 400) {
-        sendError(res, state, status, describeProtocolStatus(status, req), init.headers);
+      // graphql-http answers some refusals without a body, and a mutation over GET
+      // with a body of its own, without a content type or a code: this server says them.
+      if ((responseBody === null || status === 405) && status >= 400) {
+        sendError(res, state, status, describeRefusal(status, req), init.headers);
       } else {
-        // graphql-http answers some refusals (405 for a mutation over GET) without a content type.
         send(res, state, status, responseBody ?? '', { 'content-type': JSON_TYPE, ...init.headers });
       }
       return;
@@ -184,10 +186,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       if (isDatabaseUnavailable(error) && !res.headersSent) {
         // Authentication reads the database before any operation runs.
         state.log.warn({ err: error }, 'database unavailable');
-        const body = JSON.stringify({
-          errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }],
-        });
-        send(res, state, 503, body, { 'content-type': JSON_TYPE, 'retry-after': String(RETRY_AFTER_SECONDS) });
+        sendError(res, state, 503, UNAVAILABLE_MESSAGE, { 'retry-after': String(RETRY_AFTER_SECONDS) });
         return;
       }
       state.log.error({ err: error }, 'request failed');
@@ -195,21 +194,28 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       else sendError(res, state, 500, 'Internal server error');
     });
   });
-  serveSubscriptions({
+  const subscriptions = serveSubscriptions({
+    ...gate,
     server,
     path: GRAPHQL_PATH,
     schema,
-    db: database.db,
-    sessions,
     operations,
     changes,
     allowAnonymous: config.allowAnonymous,
     logger,
     production,
     maxPerConnection: config.maxSubscriptionsPerConnection,
-    rateLimits,
-    trustProxy: config.trustProxy,
+    keepAliveMs: config.websocketKeepAliveMs,
   });
+  // Live connections would keep server.close() waiting for ever, so closing the
+  // server ends them first: WebSockets close with 1001, and every subscription
+  // (an event stream's too) completes once its queued changes are delivered.
+  const closeHttp = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    subscriptions.close();
+    void changes.close();
+    return closeHttp(callback);
+  };
   server.once('close', () => {
     void responseCache?.close();
     void rateLimits.close();
@@ -250,23 +256,7 @@ function sendError(
   message: string,
   headers?: OutgoingHttpHeaders,
 ): void {
-  send(res, state, status, JSON.stringify({ errors: [{ message }] }), { ...headers, 'content-type': JSON_TYPE });
-}
-
-/** graphql-http answers these statuses without a body; say what the client should do instead. */
-function describeProtocolStatus(status: number, req: IncomingMessage): string {
-  switch (status) {
-    case 405:
-      return req.method === 'GET' || req.method === 'POST'
-        ? 'This operation cannot run over GET: send it with POST.'
-        : `Method ${req.method} is not allowed on ${GRAPHQL_PATH}: use GET or POST.`;
-    case 406:
-      return 'Cannot answer in any media type the Accept header lists: accept application/graphql-response+json or application/json.';
-    case 415:
-      return `Unsupported Content-Type "${req.headers['content-type'] ?? ''}": send the request as application/json.`;
-    default:
-      return http.STATUS_CODES[status] ?? 'Request failed';
-  }
+  send(res, state, status, errorBody(message, httpErrorCode(status)), { ...headers, 'content-type': JSON_TYPE });
 }
 
 async function isReady(database: Database, log: Logger): Promise<boolean> {

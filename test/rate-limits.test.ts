@@ -13,7 +13,8 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { register } from './helpers/accounts.js';
-import { freePort, startRedis, waitForPort } from './helpers/redis.js';
+import { freePort } from './helpers/ports.js';
+import { startRedis, waitForPort } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const [sqlite] = databaseTargets;

@@ -22,6 +22,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
+import { withCode } from './errors.js';
 
 export interface DocumentLimits {
   readonly maxTokens: number;
@@ -45,7 +46,7 @@ export function limitError(message: string, setting: string): GraphQLError {
 export function checkLimits(schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits): GraphQLError[] {
   // A fragment cycle would send the counting below round for ever: refuse it first.
   const cycles = validate(schema, document, [NoFragmentCyclesRule]);
-  if (cycles.length > 0) return [...cycles];
+  if (cycles.length > 0) return cycles.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
   const armorChecks: [ValidationRule, string][] = [
     [maxDepthRule({ n: limits.maxDepth, exposeLimits: true, flattenFragments: true }), 'MAX_QUERY_DEPTH'],
     [maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }), 'MAX_QUERY_ALIASES'],

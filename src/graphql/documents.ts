@@ -24,6 +24,7 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LruMap } from '../lru-map.js';
 import { checkLimits, limitError, type DocumentLimits } from './document-limits.js';
+import { withCode } from './errors.js';
 
 export type Preparation =
   { readonly document: DocumentNode; readonly errors?: undefined } | { readonly errors: readonly GraphQLError[] };
@@ -76,7 +77,7 @@ export class DocumentCache {
           errors: [
             tooLong
               ? limitError(`The document holds more than ${this.#limits.maxTokens} tokens.`, 'MAX_QUERY_TOKENS')
-              : error,
+              : withCode(error, 'GRAPHQL_PARSE_FAILED'),
           ],
         };
       }
@@ -87,7 +88,9 @@ export class DocumentCache {
     }
     const refusals = checkLimits(this.#schema, document, this.#limits);
     if (refusals.length > 0) return { errors: refusals };
-    const errors = validate(this.#schema, document, this.#rules).map((error) => this.#withoutSuggestions(error));
+    const errors = validate(this.#schema, document, this.#rules).map((error) =>
+      withCode(this.#withoutSuggestions(error), 'GRAPHQL_VALIDATION_FAILED'),
+    );
     // Invalid documents are not cached: a client sending random text must not
     // push the valid ones out.
     if (errors.length > 0) return { errors };

@@ -14,7 +14,7 @@ import type { Tables } from '../db/tables.js';
 import { clientAddress, RATE_LIMITED, rateLimitMessage, type RateLimits } from '../http/rate-limits.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
-import { formatRequestError } from './errors.js';
+import { errorBody, formatRequestError } from './errors.js';
 import { isErrorList, negotiateMediaType, type Operations } from './operations.js';
 import { readPlainPost } from './plain-post.js';
 import { TrustedDocuments } from './trusted-documents.js';
@@ -141,9 +141,8 @@ export async function admit(
   state: RequestState,
 ): Promise<HandlerResponse | undefined> {
   const { rateLimits } = gate;
-  const address = rateLimits.enabled ? clientAddress(raw, gate.trustProxy) : '';
   if (rateLimits.enabled) {
-    const wait = await rateLimits.consumeAddress(address);
+    const wait = await rateLimits.consumeAddress(clientAddress(raw, gate.trustProxy));
     if (wait !== undefined) return tooMany(raw, wait);
   }
   const pending = gate.sessions.authenticate(gate.db, raw.headers);
@@ -163,8 +162,8 @@ export async function admit(
       'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
     );
   }
-  if (rateLimits.enabled && viewer.kind === 'user') {
-    const wait = await rateLimits.consumeUser(viewer.user.id);
+  if (rateLimits.enabled) {
+    const wait = await rateLimits.consumeViewer(viewer);
     if (wait !== undefined) return tooMany(raw, wait);
   }
   state.viewer = viewer;
@@ -182,7 +181,7 @@ const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requ
 function refusal(raw: IncomingMessage, status: 401 | 403 | 429, code: string, message: string): HandlerResponse {
   const mediaType = negotiateMediaType(raw.headers.accept);
   return [
-    JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+    errorBody(message, code),
     {
       status,
       statusText: STATUS_TEXT[status],

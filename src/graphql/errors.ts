@@ -4,12 +4,63 @@
  * logged in full with the request id and, when masking is on, reaches the
  * client only as "Internal server error" with that request id.
  */
+import http, { type IncomingMessage } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable, UNAVAILABLE_MESSAGE } from '../db/unavailable.js';
 
-/** Stable values of `extensions.code` a client can see. */
-export type ErrorCode = 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR' | 'SERVICE_UNAVAILABLE' | 'TIMEOUT';
+/**
+ * Stable values of `extensions.code` for errors raised around execution rather
+ * than by a feature's rules. The document and variable codes are Apollo Server's,
+ * which client tooling already recognizes.
+ */
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'OPERATION_RESOLUTION_FAILURE'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+  | 'TIMEOUT';
+
+/** `error` with `code` in its extensions, unless it already has a code. */
+export function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  if (error.extensions.code !== undefined) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/**
+ * Errors of an operation that never started: its variables failed to coerce.
+ * They leave with BAD_USER_INPUT, whether graphql-js or graphql-jit made them.
+ */
+export function variableErrors(result: ExecutionResult): ExecutionResult {
+  if (!result.errors || 'data' in result) return result;
+  const code: ErrorCode = 'BAD_USER_INPUT';
+  const errors = result.errors.map((error) => {
+    const extensions = (error.extensions as GraphQLError['extensions'] | undefined) ?? {};
+    if (extensions.code !== undefined) return error;
+    // graphql-js's errors keep their source, from which a copy finds its locations;
+    // WebSocket and SSE call their toJSON, so they stay GraphQLErrors.
+    if (error.source !== undefined) return withCode(error, code);
+    // graphql-jit's (HTTP only, where JSON.stringify writes them) hold locations but no source.
+    const { message, locations, path } = error;
+    return { message, locations, path, extensions: { ...extensions, code } };
+  });
+  return { ...result, errors: errors as GraphQLError[] };
+}
 
 /** graphql-http's terse request-parsing messages, said so that a client knows what to fix. */
 const requestErrorMessages: Readonly<Record<string, string>> = {
@@ -26,9 +77,71 @@ const requestErrorMessages: Readonly<Record<string, string>> = {
   'Unparsable URL': 'The "variables" or "extensions" URL parameter is not valid JSON.',
 };
 
+/** The code of an HTTP-level refusal, one that comes before any GraphQL is read. */
+export function httpErrorCode(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 406:
+      return 'NOT_ACCEPTABLE';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 503:
+      return 'SERVICE_UNAVAILABLE';
+    default:
+      return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+  }
+}
+
+/** The body of a refusal made before any GraphQL runs: one error with its code. */
+export const errorBody = (message: string, code: string): string =>
+  JSON.stringify({ errors: [{ message, extensions: { code } }] });
+
+/** What to tell a client refused with `status` without a word from the library that refused it. */
+export function describeRefusal(status: number, req: IncomingMessage): string {
+  switch (status) {
+    case 405:
+      return req.method === 'GET' || req.method === 'POST'
+        ? 'This operation cannot run over GET: send it with POST.'
+        : `Method ${req.method} is not allowed on ${req.url?.split('?')[0] ?? '/'}: use GET or POST.`;
+    case 406:
+      return 'Cannot answer in any media type the Accept header lists: accept application/graphql-response+json or application/json.';
+    case 415:
+      return `Unsupported Content-Type "${req.headers['content-type'] ?? ''}": send the request as application/json.`;
+    default:
+      return http.STATUS_CODES[status] ?? 'Request failed';
+  }
+}
+
+/**
+ * A refusal body another library wrote (graphql-sse's, say), with each error's
+ * message said as this server says it and a code on each; a bodiless one is described.
+ */
+export function codedRefusal(body: string | null | undefined, status: number, req: IncomingMessage): string {
+  const code = httpErrorCode(status);
+  let errors: unknown;
+  try {
+    errors = body ? (JSON.parse(body) as { errors?: unknown }).errors : undefined;
+  } catch {
+    errors = undefined;
+  }
+  const messages = Array.isArray(errors)
+    ? errors.map((error: { message?: unknown; extensions?: { code?: unknown } }) =>
+        typeof error.extensions?.code === 'string'
+          ? error
+          : { message: requestErrorMessages[String(error.message)] ?? String(error.message), extensions: { code } },
+      )
+    : [{ message: describeRefusal(status, req), extensions: { code } }];
+  return JSON.stringify({ errors: messages });
+}
+
 /** Formats errors graphql-http raises before execution (malformed requests). */
 export function formatRequestError(error: Error | GraphQLError): GraphQLError | Error {
-  if (error instanceof GraphQLError) return error;
+  if (error instanceof GraphQLError) return withCode(error, 'BAD_REQUEST');
   return new GraphQLError(requestErrorMessages[error.message] ?? error.message, {
     extensions: { code: 'BAD_REQUEST' satisfies ErrorCode },
   });

@@ -22,7 +22,7 @@ import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
 import { RETRY_AFTER_SECONDS } from '../db/unavailable.js';
-import { isUnavailable, maskExecutionErrors } from './errors.js';
+import { isUnavailable, maskExecutionErrors, variableErrors, type ErrorCode } from './errors.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -72,6 +72,7 @@ export class Operations {
           operationName === undefined
             ? 'The document holds several operations: name the one to run in "operationName".'
             : `The document has no operation named "${operationName}".`,
+          { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' satisfies ErrorCode } },
         ),
       ];
     }
@@ -128,6 +129,16 @@ export class Operations {
     return result instanceof Promise ? withinBudget(result, requestTimeoutMs) : result;
   }
 
+  /**
+   * A result as it may leave, whatever the transport: variables that failed to
+   * coerce coded BAD_USER_INPUT, faults logged and, when masking, hidden.
+   */
+  finish(result: ExecutionResult, state: RequestState): ExecutionResult {
+    const coded = 'data' in result ? result : variableErrors(result);
+    if (!coded.errors) return coded;
+    return maskExecutionErrors(coded, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId });
+  }
+
   /** The response to a finished operation, in the media type the client accepts. */
   respond(
     args: ExecutionArgs,
@@ -137,9 +148,7 @@ export class Operations {
   ): HandlerResponse {
     // No `data` means the operation never started (e.g. variables failed to coerce): a request error.
     const requestError = !('data' in result);
-    const final = result.errors
-      ? maskExecutionErrors(result, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId })
-      : result;
+    const final = this.finish(result, state);
     const contentType = mediaType === GRAPHQL_RESPONSE ? GRAPHQL_RESPONSE_UTF8 : JSON_UTF8;
     const body = this.options.documents.serialize(args, final);
     // Retry later: load balancers and clients know what a 503 means.

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Viewer } from '../accounts/viewer.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface RateLimitSettings {
@@ -61,9 +62,9 @@ export class RateLimits {
     return consume(this.#byAddress, address);
   }
 
-  /** Counts one operation by `user`; answers the seconds to wait when it is over the limit. */
-  consumeUser(user: number): Promise<number | undefined> {
-    return consume(this.#byUser, String(user));
+  /** Counts one operation by `viewer` when signed in; answers the seconds to wait when it is over the limit. */
+  consumeViewer(viewer: Viewer): Promise<number | undefined> {
+    return viewer.kind === 'user' ? consume(this.#byUser, String(viewer.user.id)) : Promise.resolve(undefined);
   }
 
   close(): Promise<void> {

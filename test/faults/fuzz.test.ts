@@ -117,6 +117,7 @@ function checkGraphQLResponse(body: unknown, shown: string): void {
   for (const error of errors as unknown[]) {
     assert.ok(isRecord(error) && typeof error.message === 'string', `an error without a message:\n${shown}`);
     const code = isRecord(error.extensions) ? error.extensions.code : undefined;
+    assert.equal(typeof code, 'string', `an error without extensions.code:\n${shown}`);
     assert.notEqual(code, 'INTERNAL_SERVER_ERROR', `a resolver fault:\n${shown}`);
   }
 }
