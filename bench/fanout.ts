@@ -25,9 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { freePort, startServer, stopServer, waitUntilServing } from './servers.js';
-
-/** Nearest rank: of 20 samples, p99 is the slowest. */
-type Percentiles = Readonly<Record<'p50' | 'p99', number>>;
+import { percentiles, type Percentiles } from './stats.js';
 
 /** From sending the mutation until its own HTTP answer, the first subscriber's event and the last's. */
 type Timing = Readonly<Record<'answeredMs' | 'firstMs' | 'lastMs' | 'received', number>>;
@@ -67,11 +65,6 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 /** Handshakes in batches: a thousand at once would test the accept backlog, not the fan-out. */
 const CONNECT_BATCH = 100;
 
-const percentiles = (values: readonly number[]): Percentiles => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? 0;
-  return { p50: rank(0.5), p99: rank(0.99) };
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU time the process has used, in clock ticks (1/100 s on Linux). */

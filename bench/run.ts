@@ -5,8 +5,9 @@
  * database, both pinned to core 0 with autocannon on core 1; after a warm-up
  * the two take turns under load in short windows (bench/load.ts). Figures are
  * medians over the rounds; ratios are project / baseline within each round.
- * Then pages at scale (bench/pages.ts) and the live-update fan-out to 1,000
- * WebSocket subscribers (bench/fanout.ts; 50 subscribers in a smoke run).
+ * Then pages at scale (bench/pages.ts), the live-update fan-out to 1,000
+ * WebSocket subscribers (bench/fanout.ts; 50 subscribers in a smoke run) and
+ * the time to refuse each hostile document (bench/hostile.ts).
  *
  *   npm run bench                 3 rounds; per server 3 s warm-up + 6 windows of 2 s
  *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
@@ -21,6 +22,7 @@ import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { ANONYMOUS_OWNER } from '../src/db/tables.js';
 import { describeFanout, type FanoutResult } from './fanout.js';
+import { describeHostile, type HostileResult } from './hostile.js';
 import type { LoadPlan, LoadResult } from './load.js';
 import { measurePages } from './pages.js';
 import { freePort, hasTaskset, pinned, root, startServer, stopServer, waitUntilServing } from './servers.js';
@@ -291,6 +293,16 @@ if (fanoutRun.code !== 0 || !fanout || lost > 0) {
   console.error(`✗ ${problems.at(-1) ?? ''}`);
 }
 
+// Hostile documents (bench/hostile.ts): the time to refuse each, from the load generator's core.
+// It exits 1 when a document is not refused by the limit the fixture names.
+const hostileRun = await onLoadCore('bench/hostile.ts', ['--json', ...(smoke ? ['--smoke'] : [])]);
+const hostile = hostileRun.output.trim() ? (JSON.parse(hostileRun.output) as HostileResult) : null;
+if (hostile) console.log(`${describeHostile(hostile)}\n`);
+if (hostileRun.code !== 0 || !hostile) {
+  problems.push(`hostile documents: a refusal was missing or wrong (exit ${hostileRun.code})`);
+  console.error(`✗ ${problems.at(-1) ?? ''}`);
+}
+
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   path.join(root, smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
@@ -313,6 +325,7 @@ writeFileSync(
       operations: summary,
       pagesAtScale: pageTimings,
       fanout,
+      hostile,
       checks,
       problems,
     },

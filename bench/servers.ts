@@ -70,7 +70,8 @@ export async function waitUntilServing(url: string): Promise<void> {
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // Already gone: by its own exit, or by a signal (exitCode stays null then).
+  if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
 }
