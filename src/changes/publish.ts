@@ -5,7 +5,7 @@
  * the list itself is read once here, not once per subscriber.
  */
 import type { GraphQLContext } from '../graphql/context.js';
-import { listAudience, listsById, type ListRecord } from '../lists/lists.repository.js';
+import { listAudience, listsById, membershipsOf, type ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import type { ChangeEvent, ChangeKind } from './change-bus.js';
 
@@ -30,13 +30,13 @@ interface Listed {
   readonly readers: number[];
 }
 
-/** Each list and its readers, read once however many todos of a bulk change it holds. */
+/** Each list and its readers, in two queries however many lists a bulk change touches. */
 async function lists(context: Publisher, listIds: readonly number[]): Promise<Map<number, Listed>> {
   const ids = [...new Set(listIds)];
-  const records = new Map((await listsById(context.db, ids)).map((list) => [list.id, list]));
-  const byList = new Map<number, Listed>();
-  for (const id of ids)
-    byList.set(id, { list: records.get(id) ?? null, readers: await listAudience(context.db, [id]) });
+  const [records, members] = await Promise.all([listsById(context.db, ids), membershipsOf(context.db, ids)]);
+  const byList = new Map<number, Listed>(ids.map((id) => [id, { list: null, readers: [] }]));
+  for (const list of records) byList.set(list.id, { list, readers: [list.ownerId] });
+  for (const { listId, userId } of members) byList.get(listId)?.readers.push(userId);
   return byList;
 }
 

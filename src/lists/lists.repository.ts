@@ -206,6 +206,19 @@ export async function unshareList(db: Executor, owner: number, listId: number, u
   });
 }
 
+/** Each membership of these lists, as ids only: announcing a change reads no more than it needs. */
+export async function membershipsOf(
+  db: Executor,
+  listIds: readonly number[],
+): Promise<{ readonly listId: number; readonly userId: number }[]> {
+  if (listIds.length === 0) return [];
+  return db
+    .selectFrom('list_members')
+    .select(['list_members.list_id as listId', 'list_members.user_id as userId'])
+    .where('list_members.list_id', 'in', listIds)
+    .execute();
+}
+
 /** Who may read a list right now: its owner and its members. */
 export async function listAudience(db: Executor, listIds: readonly number[]): Promise<number[]> {
   if (listIds.length === 0) return [];
