@@ -80,7 +80,11 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   }, config.shutdownTimeoutMs);
   // Keep-alive connections that finish their request during shutdown must not wait for another.
   server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+  // server.close() closes the connections idle now; one whose last response (an
+  // event stream, say) ends later would otherwise wait out the keep-alive timeout.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  clearInterval(sweep);
   clearTimeout(deadline);
   await database.close();
   logger.info('stopped');

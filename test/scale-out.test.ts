@@ -12,7 +12,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { postgresTarget, type TestDatabase } from './helpers/databases.js';
 import { startServerProcess, type ServerProcess } from './helpers/process.js';
-import { freePort, startRedis, waitForPort } from './helpers/redis.js';
+import { freePort } from './helpers/ports.js';
+import { startRedis, waitForPort } from './helpers/redis.js';
 
 describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget.skip, timeout: 60_000 }, () => {
   let db: TestDatabase;

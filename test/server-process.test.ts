@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { databaseTargets, type TestDatabase } from './helpers/databases.js';
+import { databaseTargets, sqliteTarget, type TestDatabase } from './helpers/databases.js';
 import { postGraphQL, runScript, startServerProcess } from './helpers/process.js';
+import { subscribeRaw } from './helpers/raw-subscriber.js';
+import { until } from './helpers/until.js';
 
 const createTodo = (description: string) =>
   `mutation { createTodo(description: "${description}", dueDate: "24-10-2027") { success errors todo { id } } }`;
@@ -94,6 +96,44 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+describe('shutdown with live subscriptions', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await sqliteTarget.create();
+  });
+  after(() => db.drop());
+
+  it('closes WebSockets with 1001 and ends event streams on SIGTERM, then exits 0 at once', async () => {
+    const server = await startServerProcess({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_MS: '4000' });
+    const query = 'subscription { changes { kind todoId } }';
+    const subscriber = await subscribeRaw(server.url.replace(/^http/, 'ws') + '/graphql', query);
+    const stream = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query }),
+    });
+    const streamText = stream.text().catch((error: unknown) => `failed: ${String(error)}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // In-flight work finishes first: a change made just before the signal is delivered.
+    const created = await postGraphQL(server.url, createTodo('last words'));
+    assert.equal(created.status, 200);
+
+    const exitCode = await server.stop('SIGTERM');
+    assert.equal(exitCode, 0, server.stderr());
+    await until(() => subscriber.closed() !== undefined, 'the WebSocket to close');
+    assert.deepEqual(subscriber.closed(), { code: 1001, reason: 'The server is shutting down.' });
+    assert.ok(
+      subscriber.messages.some((message) => message.type === 'next'),
+      'the WebSocket heard the last change',
+    );
+    const text = await streamText;
+    assert.match(text, /event: next[\s\S]*event: complete/);
+    // Held by nothing until SHUTDOWN_TIMEOUT_MS: not by the open stream, nor by its
+    // connection idling out Node's 5 s keep-alive timeout afterwards.
+    assert.doesNotMatch(server.stdout(), /still running at the deadline/);
+  });
+});
 
 describe('configuration', () => {
   it('refuses to start with a message for each bad setting', async () => {

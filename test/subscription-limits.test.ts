@@ -12,21 +12,14 @@ import WebSocket from 'ws';
 import { register } from './helpers/accounts.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribeRaw } from './helpers/raw-subscriber.js';
+import { until } from './helpers/until.js';
 
 const SMALL = 'subscription { changes { kind todoId } }';
 /** Each change as about 150 kB (15 copies of 10,000-character notes, as many aliases as MAX_QUERY_ALIASES allows), to fill socket buffers quickly. */
 const FAT = `subscription { changes { kind todo { ${Array.from({ length: 15 }, (_, i) => `n${i}: notes`).join(' ')} } } }`;
 const TODOS = 100;
 const ROUNDS = 8;
-
-/** Polls `done` until it holds, failing after `ms` rather than hanging. */
-async function until(done: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Opens an SSE subscription with node:http, whose response is left unread until `resume`. */
 function openEventStream(url: string, query: string, token?: string) {
@@ -169,24 +162,16 @@ for (const target of databaseTargets) {
     it('drops a WebSocket subscriber that stops reading, without delaying a healthy one', async () => {
       const ids = await bulkyTodos();
 
-      const stalled = new WebSocket(wsUrl(), 'graphql-transport-ws');
-      const received: { type: string }[] = [];
-      let closeCode: number | undefined;
-      stalled.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as { type: string }));
-      stalled.on('close', (code) => (closeCode = code));
-      await new Promise((resolve) => stalled.once('open', resolve));
-      stalled.send(JSON.stringify({ type: 'connection_init' }));
-      await until(() => received.some((message) => message.type === 'connection_ack'), 'connection_ack');
-      stalled.send(JSON.stringify({ id: 'fat', type: 'subscribe', payload: { query: FAT } }));
+      const stalled = await subscribeRaw(wsUrl(), FAT);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      stalled.pause();
+      stalled.socket.pause();
 
       await churnBesideHealthySubscriber(ids);
 
-      stalled.resume();
-      await until(() => closeCode !== undefined, 'the stalled socket to be closed');
-      assert.equal(closeCode, 1008);
-      const delivered = received.filter((message) => message.type === 'next').length;
+      stalled.socket.resume();
+      await until(() => stalled.closed() !== undefined, 'the stalled socket to be closed');
+      assert.equal(stalled.closed()?.code, 1008);
+      const delivered = stalled.messages.filter((message) => message.type === 'next').length;
       assert.ok(delivered < TODOS * ROUNDS, `the stalled subscriber was cut off (it got ${delivered} changes)`);
     });
 

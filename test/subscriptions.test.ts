@@ -183,6 +183,8 @@ for (const target of databaseTargets) {
       });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+      // So that nginx, the production layout's load balancer, passes events on unbuffered.
+      assert.equal(response.headers.get('x-accel-buffering'), 'no');
       const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
       assert.ok(reader);
       await settle();
@@ -207,7 +209,21 @@ for (const target of databaseTargets) {
       assert.equal(refused.status, 401);
     });
 
-    it('closes the socket with 4401 for a bad token, and when the session logs out', async () => {
+    /** The whole text of an event stream for `token`, once the server ends it. */
+    const streamUntilEnded = async (url: string, token: string): Promise<string> => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: CHANGES }),
+        // A stream the server fails to end fails the test rather than hanging it.
+        signal: AbortSignal.timeout(15_000),
+      });
+      assert.equal(response.status, 200);
+      return response.text();
+    };
+    const SESSION_ENDED = /event: next\ndata: .*"code":"UNAUTHENTICATED".*\n\nevent: complete/;
+
+    it('closes the socket with 4401 for a bad token, and ends socket and event stream when the session logs out', async () => {
       const closedWith = (connectionParams: Record<string, unknown>) =>
         new Promise<number>((resolve) => {
           const made = client(connectionParams, resolve);
@@ -222,12 +238,17 @@ for (const target of databaseTargets) {
       );
       const token = (login.body.data?.login as { token: string }).token;
       const closed = closedWith({ token });
+      // An event stream of the same session ends too, saying why.
+      const streamed = streamUntilEnded(server.graphqlUrl, token);
       await settle();
       await server.graphql('mutation { logout { status } }', undefined, { authorization: `Bearer ${token}` });
       assert.equal(await closed, 4401);
+      const text = await streamed;
+      assert.match(text, SESSION_ENDED);
+      assert.match(text, /The session has ended\./);
     });
 
-    it('closes the socket with 4401 when the session expires', async () => {
+    it('closes the socket with 4401 and ends the event stream when the session expires', async () => {
       const shortDb = await target.create();
       const short = await startTestServer(shortDb, { SESSION_TTL_SECONDS: '1' });
       try {
@@ -235,6 +256,7 @@ for (const target of databaseTargets) {
           'mutation { register(input: { username: "brief", password: "correct-horse-battery" }) { token } }',
         );
         const token = (registered.body.data?.register as { token: string }).token;
+        const streamed = streamUntilEnded(short.graphqlUrl, token);
         let connected = false;
         const code = await new Promise<number>((resolve) => {
           const made = createClient({
@@ -253,6 +275,9 @@ for (const target of databaseTargets) {
         });
         assert.ok(connected, 'the session was live when the socket opened');
         assert.equal(code, 4401);
+        const text = await streamed;
+        assert.match(text, SESSION_ENDED);
+        assert.match(text, /The session has expired\./);
       } finally {
         await short.close();
         await shortDb.drop();

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
 import { checkRegistration } from '../src/accounts/credentials.js';
 import { readSessionCookie } from '../src/accounts/session-cookie.js';
 import { readPlainPost } from '../src/graphql/plain-post.js';
+import { SubscriberQueue } from '../src/changes/subscriber-queue.js';
 import { LruMap } from '../src/lru-map.js';
 import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
 import { parseTodoId } from '../src/todos/todo-id.js';
@@ -138,6 +139,52 @@ describe('LRU map', () => {
     map.set('d', 4);
     assert.equal(map.get('c'), undefined);
     assert.equal(map.get('a'), 10);
+  });
+});
+
+describe('subscriber queue', () => {
+  const queue = (capacity: number) => {
+    const events: string[] = [];
+    const made = new SubscriberQueue<number>(capacity, {
+      ended: () => events.push('ended'),
+      overflowed: () => events.push('overflowed'),
+    });
+    return { made, events };
+  };
+
+  it('hands changes over in order, to a waiting reader too', async () => {
+    const { made } = queue(10);
+    const waiting = made.next();
+    made.push(1);
+    made.push(2);
+    assert.deepEqual(await waiting, { value: 1, done: false });
+    assert.deepEqual(await made.next(), { value: 2, done: false });
+  });
+
+  it('ends and reports a slow consumer past its capacity', async () => {
+    const { made, events } = queue(2);
+    for (const change of [1, 2, 3]) made.push(change);
+    assert.deepEqual(events, ['ended', 'overflowed']);
+    assert.deepEqual(await made.next(), { value: undefined, done: true });
+  });
+
+  it('on finish, delivers what it holds, then ends, taking nothing new', async () => {
+    const { made, events } = queue(10);
+    made.push(1);
+    made.finish();
+    made.push(2);
+    assert.deepEqual(await made.next(), { value: 1, done: false });
+    assert.deepEqual(events, []);
+    assert.deepEqual(await made.next(), { value: undefined, done: true });
+    assert.deepEqual(events, ['ended']);
+  });
+
+  it('on finish, ends at once a reader waiting on an empty queue', async () => {
+    const { made, events } = queue(10);
+    const waiting = made.next();
+    made.finish();
+    assert.deepEqual(await waiting, { value: undefined, done: true });
+    assert.deepEqual(events, ['ended']);
   });
 });
 

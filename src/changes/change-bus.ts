@@ -127,7 +127,10 @@ export class ChangeBus {
     return () => this.#emitter.off('session-ended', listener);
   }
 
+  /** Completes every subscription once its queued changes are read, and stops relaying: for shutdown. */
   close(): Promise<void> {
+    const subscribers = [...this.#subscribers.values()].flatMap((own) => [...own]);
+    for (const subscriber of subscribers) subscriber.queue.finish();
     return this.relay?.close() ?? Promise.resolve();
   }
 

@@ -12,6 +12,8 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   /** The reader waiting for the next item, when the queue is empty. */
   #reader: ((result: IteratorResult<T, undefined>) => void) | undefined;
   #ended = false;
+  /** Set at shutdown: nothing more is taken, and the queue ends once read empty. */
+  #finishing = false;
 
   constructor(
     private readonly capacity: number,
@@ -19,7 +21,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   ) {}
 
   push(item: T): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#finishing) return;
     const reader = this.#reader;
     if (reader) {
       this.#reader = undefined;
@@ -34,6 +36,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift() as T, done: false });
+    if (this.#finishing) this.#end();
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.#reader = resolve;
@@ -43,6 +46,12 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T, undefined>> {
     this.#end();
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Ends the queue once the changes already in it are read: at shutdown, so each subscription completes cleanly. */
+  finish(): void {
+    this.#finishing = true;
+    if (this.#items.length === 0) this.#end();
   }
 
   [Symbol.asyncIterator](): this {

@@ -8,8 +8,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse';
+import type { ChangeBus } from '../changes/change-bus.js';
+import { SessionWatch } from '../changes/session-watch.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
+import { codedRefusal } from './errors.js';
 import { isErrorList, type Operations } from './operations.js';
 
 const JSON_UTF8 = 'application/json; charset=utf-8';
@@ -17,6 +20,13 @@ const JSON_UTF8 = 'application/json; charset=utf-8';
 export interface EventStreamOptions {
   readonly schema: GraphQLSchema;
   readonly operations: Operations;
+  readonly changes: ChangeBus;
+}
+
+/** The last two events of a stream whose session ended, as graphql-sse's client reads a failed subscription. */
+function sessionEndEvents(message: string): string {
+  const result = { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] };
+  return `event: next\ndata: ${JSON.stringify(result)}\n\nevent: complete\ndata:\n\n`;
 }
 
 /** Whether a request asks for an event stream. */
@@ -44,7 +54,8 @@ export type EventStreamEndpoint = (
   extraHeaders: OutgoingHttpHeaders,
 ) => Promise<void>;
 
-export function createEventStreamEndpoint({ schema, operations }: EventStreamOptions): EventStreamEndpoint {
+export function createEventStreamEndpoint({ schema, operations, changes }: EventStreamOptions): EventStreamEndpoint {
+  const sessionWatch = new SessionWatch(changes);
   /** Each stream's response, for the backpressure in onNext. */
   const responses = new WeakMap<RequestState, ServerResponse>();
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
@@ -62,9 +73,11 @@ export function createEventStreamEndpoint({ schema, operations }: EventStreamOpt
     // graphql-sse reads a subscription as fast as it yields and queues the
     // messages without bound. Holding each result until the client has taken the
     // last leaves a client that stops reading to the subscription's bounded queue.
-    async onNext(_ctx, req) {
+    // Each result leaves as the HTTP endpoint's would: coded and masked.
+    async onNext(_ctx, req, result) {
       const res = responses.get(req.context);
       if (res?.writableNeedDrain) await drained(res);
+      return 'hasNext' in result ? undefined : operations.finish(result, req.context);
     },
   });
 
@@ -84,13 +97,25 @@ export function createEventStreamEndpoint({ schema, operations }: EventStreamOpt
       raw: req,
       context: state,
     });
-    res.writeHead(init.status, init.statusText, { ...extraHeaders, ...init.headers });
+    if (init.status >= 400) {
+      // graphql-sse's own refusals carry neither codes nor, at times, a body.
+      res.writeHead(init.status, init.statusText, { ...extraHeaders, ...init.headers, 'content-type': JSON_UTF8 });
+      res.end(codedRefusal(typeof stream === 'string' ? stream : null, init.status, req));
+      return;
+    }
+    // nginx buffers proxied responses unless told not to, which would hold events back.
+    res.writeHead(init.status, init.statusText, { ...extraHeaders, ...init.headers, 'x-accel-buffering': 'no' });
     if (!stream || typeof stream === 'string') {
       res.end(stream);
       return;
     }
     const stop = () => void stream.return(undefined);
     res.once('close', stop);
+    // Logout or expiry ends the stream: subscriptions never outlive their credential.
+    const unwatch = sessionWatch.watch(state.viewer, (message) => {
+      if (res.writable) res.end(sessionEndEvents(message));
+    });
+    res.once('close', unwatch);
     for await (const chunk of stream) {
       if (!res.writable) break;
       if (!res.write(chunk)) await drained(res);

@@ -11,30 +11,28 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { Sessions } from '../accounts/sessions.js';
+import { WebSocketServer } from 'ws';
 import type { ChangeBus } from '../changes/change-bus.js';
-import type { Tables } from '../db/tables.js';
-import { clientAddress, RATE_LIMITED, rateLimitMessage, type RateLimits } from '../http/rate-limits.js';
+import { SessionWatch } from '../changes/session-watch.js';
+import { clientAddress, RATE_LIMITED, rateLimitMessage } from '../http/rate-limits.js';
 import { RequestState } from '../http/request-state.js';
+import type { Gate } from './endpoint.js';
 import type { Operations } from './operations.js';
 
-export interface SubscriptionServerOptions {
+/** The HTTP endpoint's gate (credentials, rate limits), applied at upgrade and to each subscribe. */
+export interface SubscriptionServerOptions extends Gate {
   readonly server: http.Server;
   readonly path: string;
   readonly schema: GraphQLSchema;
-  readonly db: Kysely<Tables>;
-  readonly sessions: Sessions;
   readonly operations: Operations;
   readonly changes: ChangeBus;
   readonly allowAnonymous: boolean;
   readonly logger: Logger;
   readonly production: boolean;
   readonly maxPerConnection: number;
-  readonly rateLimits: RateLimits;
-  readonly trustProxy: boolean;
+  /** Ping interval; a socket that has not answered the previous ping is terminated (0: no pings). */
+  readonly keepAliveMs: number;
 }
 
 const UNAUTHORIZED = 4401;
@@ -44,40 +42,14 @@ const TOO_MANY_REQUESTS = 4429;
 const POLICY_VIOLATION = 1008;
 /** How long a dropped slow consumer gets to take its close frame before the socket is cut. */
 const DROP_GRACE_MS = 1000;
-/** setTimeout's longest delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Counts a subscribe message against the address's and the user's limits; the seconds to wait, if over. */
-async function rateLimited(rateLimits: RateLimits, address: string, state: RequestState): Promise<number | undefined> {
-  if (!rateLimits.enabled) return undefined;
-  const { viewer } = state;
-  return (
-    (await rateLimits.consumeAddress(address)) ??
-    (viewer.kind === 'user' ? await rateLimits.consumeUser(viewer.user.id) : undefined)
-  );
-}
-
-/** Adds `member` to `key`'s set in `index` until `socket` closes. */
-function track<K, V>(index: Map<K, Set<V>>, key: K, member: V, socket: WebSocket): void {
-  const members = index.get(key) ?? new Set<V>();
-  index.set(key, members.add(member));
-  socket.once('close', () => {
-    members.delete(member);
-    if (members.size === 0) index.delete(key);
-  });
-}
-
-/** Serves subscriptions on `path`; closes every socket with 1001 when the HTTP server closes. */
-export function serveSubscriptions(options: SubscriptionServerOptions): void {
+/** Serves subscriptions on `path`; `close` closes every socket with 1001 ("going away"), for shutdown. */
+export function serveSubscriptions(options: SubscriptionServerOptions): { close(): void } {
   const { server, path, schema, db, sessions, operations, changes } = options;
   const sockets = new WebSocketServer({ server, path });
   /** What each open connection is: who opened it, as the resolvers see them. */
   const connections = new WeakMap<object, { readonly state: RequestState; readonly address: string }>();
-  /** Each session's open sockets, closed together when it logs out (one bus listener for all). */
-  const socketsOf = new Map<string, Set<WebSocket>>();
-  changes.onSessionEnded(({ sessionId }) => {
-    for (const socket of socketsOf.get(sessionId) ?? []) socket.close(UNAUTHORIZED, 'The session has ended.');
-  });
+  const sessionWatch = new SessionWatch(changes);
 
   useServer(
     {
@@ -111,15 +83,9 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
           setTimeout(() => socket.terminate(), DROP_GRACE_MS).unref();
         };
         connections.set(ctx, { state, address });
-        if (viewer.kind === 'user') {
-          track(socketsOf, viewer.sessionId, socket, socket);
-          // The session's end ends its sockets too: subscriptions never outlive their token.
-          const expiry = setTimeout(
-            () => socket.close(UNAUTHORIZED, 'The session has expired.'),
-            Math.min(Math.max(0, viewer.expiresAt.getTime() - Date.now()), MAX_TIMER_MS),
-          );
-          socket.once('close', () => clearTimeout(expiry));
-        }
+        // The session's end ends its socket too: subscriptions never outlive their token.
+        const unwatch = sessionWatch.watch(viewer, (message) => socket.close(UNAUTHORIZED, message));
+        socket.once('close', unwatch);
         return true;
       },
       async onSubscribe(ctx, _id, payload) {
@@ -136,24 +102,35 @@ export function serveSubscriptions(options: SubscriptionServerOptions): void {
         const connection = connections.get(ctx);
         if (!connection) throw new Error('A subscription arrived before its connection was authenticated');
         const { state, address } = connection;
-        const wait = await rateLimited(options.rateLimits, address, state);
+        const { rateLimits } = options;
+        // Each subscribe counts as an operation, against the address and the user alike.
+        const wait = rateLimits.enabled
+          ? ((await rateLimits.consumeAddress(address)) ?? (await rateLimits.consumeViewer(state.viewer)))
+          : undefined;
         if (wait !== undefined) {
           return [new GraphQLError(rateLimitMessage(wait), { extensions: { code: RATE_LIMITED, retryAfter: wait } })];
         }
         // The HTTP endpoint's document cache and limits, not graphql-ws's own parse and validate.
         return operations.prepare(payload, state, true);
       },
+      // Each result, an event's or a refusal's, leaves as the HTTP endpoint's would: coded and masked.
+      onNext(ctx, _id, _payload, _args, result) {
+        // An event without errors, nearly every one, goes as it is: nothing to code or mask.
+        const connection = result.errors ? connections.get(ctx) : undefined;
+        if (!connection) return undefined;
+        const { errors, ...rest } = operations.finish(result, connection.state);
+        // graphql-ws wants the JSON form back.
+        return errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest;
+      },
     },
     sockets,
+    options.keepAliveMs,
   );
 
-  // Upgraded sockets would keep server.close() waiting forever, so closing the
-  // HTTP server closes them first (1001, "going away"): shutdown needs no other step.
-  const closeHttp = server.close.bind(server);
-  server.close = (callback?: (error?: Error) => void) => {
-    for (const socket of sockets.clients) socket.close(GOING_AWAY, 'The server is shutting down.');
-    sockets.close();
-    void changes.close();
-    return closeHttp(callback);
+  return {
+    close() {
+      for (const socket of sockets.clients) socket.close(GOING_AWAY, 'The server is shutting down.');
+      sockets.close();
+    },
   };
 }

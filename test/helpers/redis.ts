@@ -1,15 +1,6 @@
 /** A redis-server of a test's own, on a free port, so the test can kill it and restart it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  return typeof address === 'object' && address ? address.port : 0;
-}
+import { createConnection } from 'node:net';
 
 export function startRedis(port: number): ChildProcess {
   return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
