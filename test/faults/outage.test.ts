@@ -5,10 +5,10 @@
  * back. A statement stuck behind a lock ends at DATABASE_TIMEOUT_MS, and an
  * operation past REQUEST_TIMEOUT_MS is answered TIMEOUT, on both databases.
  *
- * The outage goes through a TCP proxy the test controls, so it can be cut and
- * restored without stopping the PostgreSQL other tests share: the server sees
- * what a restart looks like, its connections reset and new ones refused.
- * (Redis outages are proven where Redis is used: scale-out, response-cache and
+ * Here the outage is a network one, through a TCP proxy the test controls: the
+ * server's connections are reset and new ones refused, as in a partition.
+ * postgres-restart.test.ts restarts and crashes a real PostgreSQL. (Redis
+ * outages are proven where Redis is used: scale-out, response-cache and
  * rate-limits tests.)
  */
 import assert from 'node:assert/strict';
@@ -18,7 +18,9 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { postgresTarget, sqliteTarget, type TestDatabase } from '../helpers/databases.js';
+import { freePort } from '../helpers/ports.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { call, CREATE, writesThroughOutage } from './outage-load.js';
 
 /** A TCP proxy to PostgreSQL that can be cut (connections reset, new ones refused) and restored. */
 class Outage {
@@ -30,11 +32,7 @@ class Outage {
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<Outage> {
-    const probe = net.createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as net.AddressInfo;
-    probe.close();
-    const outage = new Outage(port, target);
+    const outage = new Outage(await freePort(), target);
     await outage.restore();
     return outage;
   }
@@ -61,21 +59,6 @@ class Outage {
   }
 }
 
-/** POSTs `query` and answers status and body, failing (not hanging) after 15 s. */
-async function call(server: TestServer, query: string, variables?: Record<string, unknown>) {
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body };
-}
-
-const CREATE = 'mutation ($d: String!) { createTodo(description: $d, dueDate: "01-01-2031") { success todo { id } } }';
-const readiness = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status;
-
 describe('a PostgreSQL outage under load', { skip: postgresTarget.skip, timeout: 120_000 }, () => {
   let db: TestDatabase;
   let outage: Outage;
@@ -97,50 +80,13 @@ describe('a PostgreSQL outage under load', { skip: postgresTarget.skip, timeout:
     await db.drop();
   });
 
-  it('answers 503 while it lasts, reports not ready, and recovers by itself', async () => {
-    const statuses = new Map<number, number>();
-    const acknowledged: string[] = [];
-    let stop = false;
-    const worker = async (n: number) => {
-      for (let i = 0; !stop; i += 1) {
-        const answer = await call(server, CREATE, { d: `load ${n}-${i}` });
-        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        if (answer.status === 503) {
-          assert.equal(answer.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE', JSON.stringify(answer.body));
-          assert.ok(Number(answer.retryAfter) > 0);
-        } else {
-          assert.equal(answer.status, 200, JSON.stringify(answer.body));
-          acknowledged.push(`load ${n}-${i}`);
-        }
-      }
-    };
-    const load = Promise.all([1, 2, 3, 4].map(worker));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-
-    await outage.cut();
-    await until(async () => (await readiness(server)) === 503, '/readyz to report the outage');
-    const during = await call(server, '{ todos { success } }');
-    assert.equal(during.status, 503);
-    assert.equal(during.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-
-    await outage.restore();
-    await until(async () => (await readiness(server)) === 200, '/readyz to recover');
-    await until(async () => (await call(server, '{ todos { success } }')).status === 200, 'operations to recover');
-    stop = true;
-    await load;
-    assert.ok((statuses.get(503) ?? 0) > 0, `the outage was felt: ${JSON.stringify([...statuses])}`);
-    assert.deepEqual([...statuses.keys()].sort(), [200, 503]);
-
-    const stored = await call(server, '{ todos { todos { description } } }');
-    const descriptions = new Set(
-      (stored.body.data as { todos: { todos: { description: string }[] } }).todos.todos.map((todo) => todo.description),
+  it('answers 503 while it lasts, reports not ready, and recovers by itself', async (t) => {
+    const figures = await writesThroughOutage(
+      server,
+      () => outage.cut(),
+      () => outage.restore(),
     );
-    assert.deepEqual(
-      acknowledged.filter((description) => !descriptions.has(description)),
-      [],
-      'every acknowledged write is stored',
-    );
+    t.diagnostic(figures);
   });
 
   it('ends a statement stuck behind a lock at DATABASE_TIMEOUT_MS, and an operation at REQUEST_TIMEOUT_MS', async () => {
@@ -193,11 +139,3 @@ describe('a SQLite database locked by another process', { skip: sqliteTarget.ski
     }
   });
 });
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
