@@ -3,9 +3,9 @@
  * styles (the packages' prebuilt browser bundles): it works offline and under a
  * Content-Security-Policy that allows only this origin.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Asset {
   readonly body: Buffer;
@@ -40,21 +40,25 @@ const INIT_SCRIPT = `'use strict';
 })();
 `;
 
+/** The browser bundles the IDE loads, by the name they are served under, with the package file each is copied from. */
+export const GRAPHIQL_BUNDLES: ReadonlyMap<string, { readonly from: string; readonly contentType: string }> = new Map([
+  ['react.js', { from: 'react/umd/react.production.min.js', contentType: JS }],
+  ['react-dom.js', { from: 'react-dom/umd/react-dom.production.min.js', contentType: JS }],
+  ['graphiql.js', { from: 'graphiql/graphiql.min.js', contentType: JS }],
+  ['graphiql.css', { from: 'graphiql/graphiql.min.css', contentType: 'text/css; charset=utf-8' }],
+]);
+
+/** Where the build puts the bundles (scripts/graphiql-assets.ts): dist/graphiql, from src/http and dist/http alike. */
+export const GRAPHIQL_ASSET_DIR = fileURLToPath(new URL('../../dist/graphiql/', import.meta.url));
+
 export function loadGraphiQL(endpointPath: string): GraphiQL {
-  const require = createRequire(import.meta.url);
-  // Through each package's directory: their `exports` maps do not list the bundles.
-  const file = (specifier: string) => {
-    const [scope, ...rest] = specifier.split('/');
-    const packageDir = path.dirname(require.resolve(`${scope ?? ''}/package.json`));
-    return readFileSync(path.join(packageDir, ...rest));
-  };
-  const assets = new Map<string, Asset>([
-    ['react.js', { body: file('react/umd/react.production.min.js'), contentType: JS }],
-    ['react-dom.js', { body: file('react-dom/umd/react-dom.production.min.js'), contentType: JS }],
-    ['graphiql.js', { body: file('graphiql/graphiql.min.js'), contentType: JS }],
-    ['graphiql.css', { body: file('graphiql/graphiql.min.css'), contentType: 'text/css; charset=utf-8' }],
-    ['init.js', { body: Buffer.from(INIT_SCRIPT), contentType: JS }],
-  ]);
+  const assets = new Map<string, Asset>([['init.js', { body: Buffer.from(INIT_SCRIPT), contentType: JS }]]);
+  for (const [name, { contentType }] of GRAPHIQL_BUNDLES) {
+    const file = path.join(GRAPHIQL_ASSET_DIR, name);
+    if (!existsSync(file))
+      throw new Error(`GraphiQL's ${name} is missing from ${GRAPHIQL_ASSET_DIR}: run npm run build`);
+    assets.set(name, { body: readFileSync(file), contentType });
+  }
   const page = `<!doctype html>
 <html lang="en">
   <head>
