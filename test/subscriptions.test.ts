@@ -250,7 +250,8 @@ for (const target of databaseTargets) {
 
     it('closes the socket with 4401 and ends the event stream when the session expires', async () => {
       const shortDb = await target.create();
-      const short = await startTestServer(shortDb, { SESSION_TTL_SECONDS: '1' });
+      // Long enough for both connections to open under a loaded CI, short enough to wait out.
+      const short = await startTestServer(shortDb, { SESSION_TTL_SECONDS: '2' });
       try {
         const registered = await short.graphql(
           'mutation { register(input: { username: "brief", password: "correct-horse-battery" }) { token } }',
@@ -258,7 +259,7 @@ for (const target of databaseTargets) {
         const token = (registered.body.data?.register as { token: string }).token;
         const streamed = streamUntilEnded(short.graphqlUrl, token);
         let connected = false;
-        const code = await new Promise<number>((resolve) => {
+        const closed = new Promise<number>((resolve) => {
           const made = createClient({
             url: short.graphqlUrl.replace(/^http/, 'ws'),
             webSocketImpl: WebSocket,
@@ -273,9 +274,10 @@ for (const target of databaseTargets) {
           });
           clients.push(made);
         });
+        // Both at once, so that a stream refused at the start fails the test at once too.
+        const [code, text] = await Promise.all([closed, streamed]);
         assert.ok(connected, 'the session was live when the socket opened');
         assert.equal(code, 4401);
-        const text = await streamed;
         assert.match(text, SESSION_ENDED);
         assert.match(text, /The session has expired\./);
       } finally {

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
 import { checkRegistration } from '../src/accounts/credentials.js';
 import { readSessionCookie } from '../src/accounts/session-cookie.js';
+import { SessionTokens } from '../src/accounts/tokens.js';
 import { readPlainPost } from '../src/graphql/plain-post.js';
 import { SubscriberQueue } from '../src/changes/subscriber-queue.js';
 import { LruMap } from '../src/lru-map.js';
@@ -254,5 +255,16 @@ describe('session cookie', () => {
     assert.equal(readSessionCookie('not_todo_session=x; other=todo_session'), undefined);
     assert.equal(readSessionCookie('todo_session='), undefined);
     assert.equal(readSessionCookie(undefined), undefined);
+  });
+});
+
+describe('session tokens', () => {
+  it('stay valid for all of their session, though exp counts whole seconds', async () => {
+    // Early in a second, a session ending half a second later ends within this
+    // same second: an exp rounded down would already be past.
+    while (Date.now() % 1000 > 100) await new Promise((resolve) => setTimeout(resolve, 10));
+    const tokens = new SessionTokens('a'.repeat(32));
+    const token = await tokens.sign({ sessionId: 'session', userId: 1, expiresAt: new Date(Date.now() + 500) });
+    assert.equal(await tokens.sessionId(token), 'session');
   });
 });

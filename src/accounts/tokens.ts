@@ -1,7 +1,7 @@
 /**
  * Session tokens: JWTs signed with HS256 (jose) whose `sid` claim names a
  * session row. The signature and `exp` are checked here; whether the session
- * is still active is the database's answer (see authentication.ts), which is
+ * is still active is the database's answer (see sessions.ts), which is
  * what lets `logout` end a token before it expires, on every instance.
  */
 import { SignJWT, errors, jwtVerify } from 'jose';
@@ -24,13 +24,17 @@ export class SessionTokens {
   }
 
   sign(session: { sessionId: string; userId: number; expiresAt: Date }): Promise<string> {
-    return new SignJWT({ sid: session.sessionId })
-      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setSubject(String(session.userId))
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(session.expiresAt.getTime() / 1000))
-      .sign(this.#key);
+    return (
+      new SignJWT({ sid: session.sessionId })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setIssuer(ISSUER)
+        .setSubject(String(session.userId))
+        .setIssuedAt()
+        // `exp` counts whole seconds: rounding up keeps the token valid for all of
+        // its session, whose row says the exact moment it ends.
+        .setExpirationTime(Math.ceil(session.expiresAt.getTime() / 1000))
+        .sign(this.#key)
+    );
   }
 
   /** The session id a valid token names; throws TokenError saying why otherwise. */
