@@ -14,7 +14,7 @@ import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/databases.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { afterSubscriptions, startTestServer, type TestServer } from './helpers/server.js';
 
 const BODY_LIMIT = 4096;
 const NEEDS_ID = 'query ($id: ID!) { todo(todoId: $id) { success } }';
@@ -185,11 +185,12 @@ describe('a fault while resolving a subscription event, on postgres', { skip: po
       retryAttempts: 0,
     });
     const overWebSocket = client.iterate({ query });
-    const firstOverWebSocket = overWebSocket.next();
-    const stream = await fetch(server.graphqlUrl, json({ query }, { accept: 'text/event-stream' }));
-    const reader = stream.body?.pipeThrough(new TextDecoderStream()).getReader();
+    const [firstOverWebSocket, stream] = await afterSubscriptions(server, 'started', 2, () => [
+      overWebSocket.next(),
+      fetch(server.graphqlUrl, json({ query }, { accept: 'text/event-stream' })),
+    ]);
+    const reader = (await stream).body?.pipeThrough(new TextDecoderStream()).getReader();
     assert.ok(reader);
-    await new Promise((resolve) => setTimeout(resolve, 300));
 
     const locker = new pg.Client({ connectionString: db.url });
     await locker.connect();

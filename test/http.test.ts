@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { serverAudits } from 'graphql-http';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/until.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -159,9 +160,10 @@ for (const target of databaseTargets) {
       );
       await new Promise((resolve) => setTimeout(resolve, 50));
       socket.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 50));
 
-      const lines = server.logLines.filter((line) => line.reqId === 'gone-away');
+      const gone = () => server.logLines.filter((line) => line.reqId === 'gone-away');
+      await until(() => gone().length > 0, 'the abandoned request to be logged');
+      const lines = gone();
       assert.deepEqual(
         lines.map((line) => [line.msg, line.aborted]),
         [['request', true]],

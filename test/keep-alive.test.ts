@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { register } from './helpers/accounts.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { afterSubscriptions, startTestServer, type TestServer } from './helpers/server.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { until } from './helpers/until.js';
 
@@ -46,8 +46,10 @@ for (const target of databaseTargets) {
       // Terminated, not closed politely: a dead peer would not read a close frame.
       assert.equal(silent.closed()?.code, 1006);
 
-      const successor = await subscribeRaw(wsUrl(), SUBSCRIPTION, { token });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Started at all, the place under the cap was freed.
+      const successor = await afterSubscriptions(server, 'started', 1, () =>
+        subscribeRaw(wsUrl(), SUBSCRIPTION, { token }),
+      );
       await server.graphql('mutation { addTodo(input: { description: "Heard" }) { status } }', undefined, {
         authorization: `Bearer ${token}`,
       });

@@ -114,7 +114,8 @@ describe('shutdown with live subscriptions', () => {
       body: JSON.stringify({ query }),
     });
     const streamText = stream.text().catch((error: unknown) => `failed: ${String(error)}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = () => server.stdout().split('"msg":"subscription started"').length - 1;
+    await until(() => started() === 2, 'both subscriptions to start');
     // In-flight work finishes first: a change made just before the signal is delivered.
     const created = await postGraphQL(server.url, createTodo('last words'));
     assert.equal(created.status, 200);

@@ -11,7 +11,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { register } from './helpers/accounts.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { afterSubscriptions, startTestServer, type TestServer } from './helpers/server.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { until } from './helpers/until.js';
 
@@ -91,8 +91,9 @@ for (const target of databaseTargets) {
 
     it('caps subscriptions per connection and per user, counting WebSocket and SSE together', async () => {
       const { token } = await register(server, 'capped');
-      /** Subscribes and answers 'open', or the error code the server refuses it with. */
+      /** Subscribes and answers 'open' once the server has started it, or the error code the server refuses it with. */
       const attempt = async (made: Client) => {
+        const started = server.subscriptionCounts().started;
         const iterator = made.iterate({ query: SMALL });
         const refusal = iterator.next().then(
           (result) => {
@@ -101,8 +102,11 @@ for (const target of databaseTargets) {
           },
           (errors: unknown) => (errors as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error',
         );
-        const open = new Promise<string>((resolve) => setTimeout(() => resolve('open'), 300));
-        return { outcome: await Promise.race([refusal, open]), stop: () => iterator.return?.() };
+        let refused = false;
+        void refusal.then(() => (refused = true));
+        // Stops polling once refused, so a refusal leaves no wait behind to time out.
+        const open = until(() => refused || server.subscriptionCounts().started > started, 'the subscription to start');
+        return { outcome: await Promise.race([refusal, open.then(() => 'open')]), stop: () => iterator.return?.() };
       };
       const first = connect(token);
       const second = connect(token);
@@ -128,29 +132,29 @@ for (const target of databaseTargets) {
       assert.match(refused.text(), /TOO_MANY_SUBSCRIPTIONS/);
 
       // Completing one subscription frees a place, which an SSE stream can take.
-      await onSecond[0]?.stop();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const admitted = openEventStream(server.graphqlUrl, SMALL, token);
+      await afterSubscriptions(server, 'ended', 1, () => onSecond[0]?.stop());
+      const admitted = await afterSubscriptions(server, 'started', 1, () =>
+        openEventStream(server.graphqlUrl, SMALL, token),
+      );
       await admitted.resume();
-      await new Promise((resolve) => setTimeout(resolve, 200));
       await server.graphql('mutation { addTodo(input: { description: "Heard" }) { status } }', undefined, {
         authorization: `Bearer ${token}`,
       });
       await until(() => admitted.text().includes('"CREATED"'), 'the admitted stream to hear the change');
       // Closing the stream frees its place in turn.
-      await admitted.close();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await afterSubscriptions(server, 'ended', 1, () => admitted.close());
       assert.equal((await attempt(second)).outcome, 'open');
     });
 
     /** Completes and reopens `ids` ROUNDS times, and waits until a subscriber that reads has heard every change. */
     async function churnBesideHealthySubscriber(ids: string[]): Promise<void> {
       let heard = 0;
-      const unsubscribe = connect().subscribe(
-        { query: SMALL },
-        { next: () => (heard += 1), error: () => undefined, complete: () => undefined },
+      const unsubscribe = await afterSubscriptions(server, 'started', 1, () =>
+        connect().subscribe(
+          { query: SMALL },
+          { next: () => (heard += 1), error: () => undefined, complete: () => undefined },
+        ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
       for (let round = 0; round < ROUNDS; round += 1) {
         const name = round % 2 === 0 ? 'completeTodos' : 'reopenTodos';
         await server.data(`mutation ($ids: [ID!]!) { ${name}(todos: $ids) { status } }`, { ids });
@@ -162,8 +166,7 @@ for (const target of databaseTargets) {
     it('drops a WebSocket subscriber that stops reading, without delaying a healthy one', async () => {
       const ids = await bulkyTodos();
 
-      const stalled = await subscribeRaw(wsUrl(), FAT);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const stalled = await afterSubscriptions(server, 'started', 1, () => subscribeRaw(wsUrl(), FAT));
       stalled.socket.pause();
 
       await churnBesideHealthySubscriber(ids);
@@ -177,9 +180,8 @@ for (const target of databaseTargets) {
 
     it('drops an SSE subscriber that stops reading, without delaying a healthy one', async () => {
       const ids = await bulkyTodos();
-      const stalled = openEventStream(server.graphqlUrl, FAT);
+      const stalled = await afterSubscriptions(server, 'started', 1, () => openEventStream(server.graphqlUrl, FAT));
       await stalled.response;
-      await new Promise((resolve) => setTimeout(resolve, 200));
 
       await churnBesideHealthySubscriber(ids);
 

@@ -10,7 +10,7 @@ import { createClient, type Client } from 'graphql-ws';
 import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import WebSocket from 'ws';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { afterSubscriptions, startTestServer, type TestServer } from './helpers/server.js';
 
 interface ChangePayload {
   kind: string;
@@ -102,14 +102,15 @@ for (const target of databaseTargets) {
       (await as<{ lists: { id: string; isInbox: boolean }[] }>(name, '{ lists { id isInbox } }')).lists.find(
         (list) => list.isInbox,
       )?.id ?? '';
-    // The server subscribes when the client's subscribe message arrives; give it a moment.
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+    /** Runs `open`, then waits until the server has started `count` more subscriptions, so none misses a change. */
+    const opening = <T>(count: number, open: () => T) => afterSubscriptions(server, 'started', count, open);
 
     it('delivers a change to those who may read it, and to nobody else', async () => {
-      const alice = subscribe(client({ token: tokens.alice }));
-      const bob = subscribe(client({ token: tokens.bob }));
-      const anonymous = subscribe(client());
-      await settle();
+      const [alice, bob, anonymous] = await opening(3, () => [
+        subscribe(client({ token: tokens.alice })),
+        subscribe(client({ token: tokens.bob })),
+        subscribe(client()),
+      ]);
 
       const id = await addTodo('alice', 'Alice only');
       assert.deepEqual(await alice.next(), {
@@ -143,9 +144,10 @@ for (const target of databaseTargets) {
           'mutation { createList(input: { name: "Family" }) { list { id } } }',
         )
       ).createList.list.id;
-      const bob = subscribe(client({ token: tokens.bob }));
-      const bobOnList = subscribe(client({ token: tokens.bob }), { list });
-      await settle();
+      const [bob, bobOnList] = await opening(2, () => [
+        subscribe(client({ token: tokens.bob })),
+        subscribe(client({ token: tokens.bob }), { list }),
+      ]);
 
       await as('alice', `mutation { shareList(list: "${list}", username: "bob", role: VIEWER) { status } }`);
       assert.deepEqual(await bob.next(), {
@@ -171,23 +173,24 @@ for (const target of databaseTargets) {
 
     it('streams the same changes as Server-Sent Events to a client that asks for text/event-stream', async () => {
       const controller = new AbortController();
-      const response = await fetch(server.graphqlUrl, {
-        method: 'POST',
-        headers: {
-          accept: 'text/event-stream',
-          'content-type': 'application/json',
-          authorization: `Bearer ${tokens.alice ?? ''}`,
-        },
-        body: JSON.stringify({ query: CHANGES }),
-        signal: controller.signal,
-      });
+      const open = () =>
+        fetch(server.graphqlUrl, {
+          method: 'POST',
+          headers: {
+            accept: 'text/event-stream',
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokens.alice ?? ''}`,
+          },
+          body: JSON.stringify({ query: CHANGES }),
+          signal: controller.signal,
+        });
+      const response = await opening(1, open);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
       // So that nginx, the production layout's load balancer, passes events on unbuffered.
       assert.equal(response.headers.get('x-accel-buffering'), 'no');
       const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
       assert.ok(reader);
-      await settle();
       await addTodo('alice', 'Over SSE');
       let text = '';
       const decoder = new TextDecoder();
@@ -237,10 +240,11 @@ for (const target of databaseTargets) {
         'mutation { login(username: "alice", password: "correct-horse-battery") { token } }',
       );
       const token = (login.body.data?.login as { token: string }).token;
-      const closed = closedWith({ token });
       // An event stream of the same session ends too, saying why.
-      const streamed = streamUntilEnded(server.graphqlUrl, token);
-      await settle();
+      const [closed, streamed] = await opening(2, () => [
+        closedWith({ token }),
+        streamUntilEnded(server.graphqlUrl, token),
+      ]);
       await server.graphql('mutation { logout { status } }', undefined, { authorization: `Bearer ${token}` });
       assert.equal(await closed, 4401);
       const text = await streamed;

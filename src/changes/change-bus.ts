@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
-import { SubscriberQueue } from './subscriber-queue.js';
+import { SubscriberQueue, type SubscriptionHooks } from './subscriber-queue.js';
 
 export type ChangeKind = 'CREATED' | 'UPDATED' | 'DELETED' | 'SHARED' | 'UNSHARED';
 
@@ -92,10 +92,10 @@ export class ChangeBus {
 
   /**
    * The changes `owner` may read, narrowed to `listId` when given, until the
-   * consumer returns. `slowConsumer` is called, and the changes end, when more
-   * than `maxQueuedChanges` wait for a client that does not read them.
+   * consumer returns. `hooks.overflowed` is called, and the changes end, when
+   * more than `maxQueuedChanges` wait for a client that does not read them.
    */
-  changesFor(owner: number, listId: number | undefined, slowConsumer: () => void): AsyncIterableIterator<ChangeEvent> {
+  changesFor(owner: number, listId: number | undefined, hooks: SubscriptionHooks): AsyncIterableIterator<ChangeEvent> {
     const own = this.#subscribers.get(owner) ?? new Set<Subscriber>();
     if (own.size >= this.limits.maxSubscriptionsPerUser) {
       throw new GraphQLError(
@@ -108,8 +108,9 @@ export class ChangeBus {
         own.delete(subscriber);
         this.#subscriberCount -= 1;
         if (own.size === 0) this.#subscribers.delete(owner);
+        hooks.ended();
       },
-      overflowed: slowConsumer,
+      overflowed: hooks.overflowed,
     });
     const subscriber: Subscriber = { listId, queue };
     this.#subscribers.set(owner, own.add(subscriber));

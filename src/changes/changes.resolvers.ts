@@ -16,9 +16,19 @@ export const changeResolvers: Resolvers = {
     changes: {
       // The bus's iterator goes to graphql-js as it is: wrapped in an async generator,
       // a client's "complete" would wait for the next change before releasing it.
-      subscribe: (_root, { list }, { owner, changes, dropSlowConsumer }) => {
+      // Subscriptions live past their request, so the log says when each starts and ends.
+      subscribe: (_root, { list }, { owner, changes, dropSlowConsumer, log }) => {
+        if (owner === null) return NOTHING;
         const listId = list == null ? undefined : (parseId(list) ?? 0);
-        return owner === null ? NOTHING : changes.changesFor(owner, listId, dropSlowConsumer);
+        const subscription = changes.changesFor(owner, listId, {
+          ended: () => log.info({ owner, listId }, 'subscription ended'),
+          overflowed: () => {
+            log.warn({ owner, listId }, 'subscriber dropped: too many changes left unread');
+            dropSlowConsumer();
+          },
+        });
+        log.info({ owner, listId }, 'subscription started');
+        return subscription;
       },
       resolve: (event: ChangeEvent) => event,
     },

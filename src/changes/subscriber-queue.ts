@@ -7,6 +7,14 @@
  * holding memory without bound. Other subscribers never wait on this queue:
  * delivery only appends to it.
  */
+/** What a subscription's owner is told of its end. */
+export interface SubscriptionHooks {
+  /** Called once when the subscription ends, whatever ended it. */
+  readonly ended: () => void;
+  /** Called when more than the queue's capacity waits unread; the subscription has ended. */
+  readonly overflowed: () => void;
+}
+
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   readonly #items: T[] = [];
   /** The reader waiting for the next item, when the queue is empty. */
@@ -17,7 +25,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly capacity: number,
-    private readonly hooks: { readonly ended: () => void; readonly overflowed: () => void },
+    private readonly hooks: SubscriptionHooks,
   ) {}
 
   push(item: T): void {

@@ -11,6 +11,7 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import type { TestDatabase } from './databases.js';
+import { until } from './until.js';
 
 export interface GraphQLResponse {
   readonly status: number;
@@ -33,6 +34,11 @@ export interface TestServer {
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse>;
+  /**
+   * How many subscriptions the server has logged as started, and as ended, so
+   * far. Once one is counted started, every change made after reaches it.
+   */
+  subscriptionCounts(): { started: number; ended: number };
   /** The `data` of a request that must succeed without GraphQL errors. */
   data<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
@@ -101,6 +107,10 @@ export async function startTestServer(
     database,
     logLines,
     graphql,
+    subscriptionCounts: () => ({
+      started: logLines.filter((line) => line.msg === 'subscription started').length,
+      ended: logLines.filter((line) => line.msg === 'subscription ended').length,
+    }),
     async data<T>(query: string, variables?: Record<string, unknown>) {
       const response = await graphql(query, variables);
       if (response.status !== 200 || response.body.errors) {
@@ -114,4 +124,21 @@ export async function startTestServer(
       await database.close();
     },
   };
+}
+
+/**
+ * Runs `act`, then waits until `server` has logged `count` more subscriptions as
+ * `event` (started or ended): what a test waits for before making a change a
+ * subscriber must hear, or before relying on a freed place.
+ */
+export async function afterSubscriptions<T>(
+  server: TestServer,
+  event: 'started' | 'ended',
+  count: number,
+  act: () => T,
+): Promise<T> {
+  const target = server.subscriptionCounts()[event] + count;
+  const result = act();
+  await until(() => server.subscriptionCounts()[event] >= target, `${count} subscriptions to be ${event}`);
+  return result;
 }
