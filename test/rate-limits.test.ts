@@ -6,15 +6,12 @@
  * runs on SQLite.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { register } from './helpers/accounts.js';
-import { freePort } from './helpers/ports.js';
-import { startRedis, waitForPort } from './helpers/redis.js';
+import { PrivateRedis } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const [sqlite] = databaseTargets;
@@ -110,15 +107,12 @@ describe('rate limits', { skip: sqlite?.skip }, () => {
   });
 
   describe('in Redis, shared by two instances', () => {
-    let redis: ChildProcess;
-    let redisPort: number;
+    let redis: PrivateRedis;
     let first: TestServer;
     let second: TestServer;
     before(async () => {
-      redisPort = await freePort();
-      redis = startRedis(redisPort);
-      await waitForPort(redisPort);
-      const env = { RATE_LIMIT_PER_ADDRESS: '4', REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+      redis = await PrivateRedis.start();
+      const env = { RATE_LIMIT_PER_ADDRESS: '4', REDIS_URL: redis.url };
       first = await startTestServer(db, env);
       second = await startTestServer(db, env);
       // Until an instance's Redis connection is ready it counts alone: let both connect.
@@ -127,15 +121,14 @@ describe('rate limits', { skip: sqlite?.skip }, () => {
     after(async () => {
       await first.close();
       await second.close();
-      redis.kill('SIGKILL');
+      await redis.kill();
     });
 
     it('holds the limit across instances, and keeps answering while Redis is down', async () => {
       const seen = [...(await statuses(first, 2)), ...(await statuses(second, 2)), (await ask(first)).status];
       assert.deepEqual(seen, [200, 200, 200, 200, 429]);
 
-      redis.kill('SIGKILL');
-      await once(redis, 'exit');
+      await redis.kill();
       // Each instance now counts alone, from nothing: answers, not errors or hangs.
       assert.deepEqual(await statuses(second, 4), [200, 200, 200, 200]);
       assert.equal((await ask(second)).status, 429);

@@ -6,14 +6,12 @@
  * on PostgreSQL, including while that Redis is down.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { call, register, type Credential } from './helpers/accounts.js';
 import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/databases.js';
-import { freePort } from './helpers/ports.js';
-import { startRedis, waitForPort } from './helpers/redis.js';
+import { PrivateRedis } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
 import { until } from './helpers/until.js';
 
 const CACHE_ON = { RESPONSE_CACHE_TTL_SECONDS: '60' };
@@ -41,6 +39,23 @@ async function ask(instance: Instance, who: Credential, query: string, variables
   const queried = instance.statements.slice(before).filter((sqlText) => !/\bsessions\b/.test(sqlText));
   return { data: answer.body.data, cached: queried.length === 0 };
 }
+
+/** Waits until `instance` answers a repeated query from the cache. */
+async function cacheServing(instance: Instance, who: Credential): Promise<void> {
+  await until(
+    async () => {
+      await ask(instance, who, MINE);
+      return (await ask(instance, who, MINE)).cached;
+    },
+    'the cache to serve',
+    20_000,
+    100,
+  );
+}
+
+/** How often `instance`'s response cache has (re)connected to Redis, by its log. */
+const redisConnections = (instance: Instance) =>
+  instance.server.logLines.filter((line) => line.msg === 'redis connected' && line.role === 'response cache').length;
 
 /** Registers `username` and answers its bearer token. */
 async function signUp(instance: Instance, username: string): Promise<{ token: string }> {
@@ -169,23 +184,22 @@ for (const target of databaseTargets) {
 
 describe('response cache in Redis, shared by two instances on PostgreSQL', { skip: postgresTarget.skip }, () => {
   let db: TestDatabase;
-  let redis: ChildProcess;
-  let redisPort: number;
+  let redis: PrivateRedis;
   let first: Instance;
   let second: Instance;
   before(async () => {
     db = await postgresTarget.create();
-    redisPort = await freePort();
-    redis = startRedis(redisPort);
-    await waitForPort(redisPort);
-    const env = { ...CACHE_ON, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+    redis = await PrivateRedis.start();
+    const env = { ...CACHE_ON, REDIS_URL: redis.url };
     first = await startInstance(db, env);
     second = await startInstance(db, env);
+    // Each instance reads the cache only once the grace after connecting to Redis has passed.
+    await Promise.all([first, second].map((instance) => cacheServing(instance, undefined)));
   });
   after(async () => {
     await first.server.close();
     await second.server.close();
-    redis.kill('SIGKILL');
+    await redis.kill();
     await db.drop();
   });
 
@@ -196,15 +210,13 @@ describe('response cache in Redis, shared by two instances on PostgreSQL', { ski
     await ask(second, who, MINE);
     assert.equal((await ask(second, who, MINE)).cached, true);
 
-    redis.kill('SIGKILL');
-    await once(redis, 'exit');
+    await redis.kill();
     await mutate(first, who, 'mutation { addTodo(input: { description: "During the outage" }) { status } }');
     const during = await ask(second, who, MINE);
     assert.equal(during.cached, false);
     assert.match(JSON.stringify(during.data), /During the outage/);
 
-    redis = startRedis(redisPort);
-    await waitForPort(redisPort);
+    await redis.restart();
     // Every answer meanwhile is fresh; the cache serves again once Redis is back.
     await until(
       async () => {
@@ -213,8 +225,40 @@ describe('response cache in Redis, shared by two instances on PostgreSQL', { ski
         return answer.cached;
       },
       'the cache to serve again once Redis is back',
-      10_000,
+      20_000,
       100,
     );
+  });
+
+  it('reads no cache for a grace period after reconnecting, while another instance may still hold an invalidation', async () => {
+    const who = await signUp(first, `grace-${Date.now()}`);
+    // The writer reaches Redis through a proxy, so it can stay cut off after the reader is back.
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: redis.port });
+    const writer = await startInstance(db, { ...CACHE_ON, REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    try {
+      await cacheServing(writer, who);
+      const readerConnections = () => redisConnections(second);
+      const connectedBefore = readerConnections();
+
+      await proxy.cut();
+      await redis.kill();
+      await redis.restart();
+      await until(() => readerConnections() > connectedBefore, 'the reader to reconnect to Redis');
+
+      // The reader caches an answer; the writer, still cut off, changes it and keeps the invalidation.
+      await ask(second, who, MINE);
+      await mutate(writer, who, 'mutation { addTodo(input: { description: "Kept back" }) { status } }');
+      const after = await ask(second, who, MINE);
+      assert.equal(after.cached, false);
+      assert.match(JSON.stringify(after.data), /Kept back/);
+
+      // Back in reach, the writer delivers the invalidation, and the cache serves again.
+      await proxy.restore();
+      await cacheServing(second, who);
+      assert.match(JSON.stringify((await ask(second, who, MINE)).data), /Kept back/);
+    } finally {
+      await writer.server.close();
+      await proxy.cut();
+    }
   });
 });

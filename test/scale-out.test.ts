@@ -5,20 +5,16 @@
  * mutations go on; when Redis returns, so do live updates.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { postgresTarget, type TestDatabase } from './helpers/databases.js';
 import { startServerProcess, type ServerProcess } from './helpers/process.js';
-import { freePort } from './helpers/ports.js';
-import { startRedis, waitForPort } from './helpers/redis.js';
+import { PrivateRedis } from './helpers/redis.js';
 
 describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget.skip, timeout: 60_000 }, () => {
   let db: TestDatabase;
-  let redisPort: number;
-  let redis: ChildProcess;
+  let redis: PrivateRedis;
   let first: ServerProcess;
   let second: ServerProcess;
   let client: Client;
@@ -35,12 +31,10 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
 
   before(async () => {
     db = await postgresTarget.create();
-    redisPort = await freePort();
-    redis = startRedis(redisPort);
-    await waitForPort(redisPort);
+    redis = await PrivateRedis.start();
     const env = {
       DATABASE_URL: db.url,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: redis.url,
       AUTH_SECRET: 'a-secret-both-instances-share-and-is-long-enough',
     };
     first = await startServerProcess(env);
@@ -63,7 +57,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
   after(async () => {
     await client.dispose();
     await Promise.all([first.stop(), second.stop()]);
-    redis.kill('SIGKILL');
+    await redis.kill();
     await db.drop();
   });
 
@@ -95,8 +89,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
 
     assert.match(await heardThroughOtherInstance('relayed', 10_000), /^relayed/);
 
-    redis.kill('SIGKILL');
-    await once(redis, 'exit');
+    await redis.kill();
     for (const instance of [first, second]) {
       const added = await graphql(instance, 'mutation { addTodo(input: { description: "without redis" }) { status } }');
       assert.equal(added.status, 200);
@@ -105,8 +98,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
       assert.equal(read.status, 200);
     }
 
-    redis = startRedis(redisPort);
-    await waitForPort(redisPort);
+    await redis.restart();
     assert.match(await heardThroughOtherInstance('after the outage', 20_000), /^after the outage|^without redis/);
     await events.return?.();
   });

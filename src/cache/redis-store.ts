@@ -6,6 +6,11 @@
  * the cache. A mutation's invalidation that cannot reach Redis is kept, and until
  * it has been delivered this instance does not read the cache, so it never
  * answers from a result that invalidation should have hidden.
+ *
+ * Other instances hold such invalidations too after an outage, and reconnect at
+ * their own pace. So after each (re)connection this instance reads no cache for
+ * RECONNECT_GRACE_MS, by which time every instance that can reach Redis again
+ * has delivered what it kept.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -14,11 +19,17 @@ import type { ResponseStore } from './response-cache.js';
 const PREFIX = 'todo-graphql:cache';
 /** Past this a cache call gives up and the request goes on without the cache. */
 const COMMAND_TIMEOUT_MS = 1000;
+/** The longest wait between two reconnection attempts (every instance's retryStrategy). */
+const MAX_RETRY_DELAY_MS = 2000;
+/** Two retry delays and a command timeout: every instance that can reach Redis has reconnected and delivered by then. */
+const RECONNECT_GRACE_MS = 2 * MAX_RETRY_DELAY_MS + COMMAND_TIMEOUT_MS;
 
 export class RedisResponseStore implements ResponseStore {
   readonly #redis: Redis;
   /** Owners whose invalidation has not reached Redis yet. */
   readonly #undelivered = new Set<number>();
+  /** When the cache may be read again after the last (re)connection. */
+  #readableAt = Number.POSITIVE_INFINITY;
 
   constructor(
     url: string,
@@ -28,16 +39,20 @@ export class RedisResponseStore implements ResponseStore {
     this.#redis = new Redis(url, {
       enableOfflineQueue: false,
       commandTimeout: COMMAND_TIMEOUT_MS,
-      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
     });
     this.#redis.on('error', (error: Error) => {
       this.log.warn({ err: error, role: 'response cache' }, 'redis unavailable: responses are not cached');
     });
-    this.#redis.on('ready', () => void this.#deliverUndelivered());
+    this.#redis.on('ready', () => {
+      this.#readableAt = Date.now() + RECONNECT_GRACE_MS;
+      this.log.info({ role: 'response cache', graceMs: RECONNECT_GRACE_MS }, 'redis connected');
+      void this.#deliverUndelivered();
+    });
   }
 
   async generation(owner: number): Promise<string | undefined> {
-    if (this.#undelivered.size > 0) return undefined;
+    if (this.#undelivered.size > 0 || Date.now() < this.#readableAt) return undefined;
     return (await this.#redis.get(`${PREFIX}:generation:${owner}`)) ?? '0';
   }
 

@@ -7,66 +7,26 @@
  *
  * Here the outage is a network one, through a TCP proxy the test controls: the
  * server's connections are reset and new ones refused, as in a partition.
- * postgres-restart.test.ts restarts and crashes a real PostgreSQL. (Redis
- * outages are proven where Redis is used: scale-out, response-cache and
- * rate-limits tests.)
+ * postgres-restart.test.ts restarts and crashes a real PostgreSQL, and
+ * redis-outage.test.ts kills Redis under load.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { postgresTarget, sqliteTarget, type TestDatabase } from '../helpers/databases.js';
-import { freePort } from '../helpers/ports.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { call, CREATE, writesThroughOutage } from './outage-load.js';
 
-/** A TCP proxy to PostgreSQL that can be cut (connections reset, new ones refused) and restored. */
-class Outage {
-  readonly #sockets = new Set<net.Socket>();
-  #listener: net.Server | undefined;
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  static async start(target: { host: string; port: number }): Promise<Outage> {
-    const outage = new Outage(await freePort(), target);
-    await outage.restore();
-    return outage;
-  }
-
-  async restore(): Promise<void> {
-    this.#listener = net.createServer((client) => {
-      const upstream = net.connect(this.target);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    this.#listener.listen(this.port, '127.0.0.1');
-    await once(this.#listener, 'listening');
-  }
-
-  async cut(): Promise<void> {
-    const listener = this.#listener;
-    this.#listener = undefined;
-    for (const socket of this.#sockets) socket.resetAndDestroy();
-    if (listener) await new Promise((resolve) => listener.close(resolve));
-  }
-}
-
 describe('a PostgreSQL outage under load', { skip: postgresTarget.skip, timeout: 120_000 }, () => {
   let db: TestDatabase;
-  let outage: Outage;
+  let outage: TcpProxy;
   let server: TestServer;
   before(async () => {
     db = await postgresTarget.create();
     const direct = new URL(db.url);
-    outage = await Outage.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    outage = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
     const proxied = new URL(db.url);
     proxied.port = String(outage.port);
     server = await startTestServer(
