@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AccountRules } from './accounts/account-rules.js';
+import { unrevokedSessions } from './accounts/accounts.repository.js';
 import { Sessions } from './accounts/sessions.js';
 import { SessionTokens } from './accounts/tokens.js';
 import { ChangeBus } from './changes/change-bus.js';
 import { RedisRelay } from './changes/redis-relay.js';
+import { SessionWatch } from './changes/session-watch.js';
 import type { Config } from './config.js';
 import { DocumentCache } from './graphql/documents.js';
 import { Operations } from './graphql/operations.js';
@@ -87,7 +89,12 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
   const rateLimits = new RateLimits(config.rateLimits, config.redisUrl, logger);
   const gate = { db: database.db, sessions, rateLimits, trustProxy: config.trustProxy };
   const graphql = createGraphQLEndpoint({ ...gate, schema, operations });
-  const eventStream = createEventStreamEndpoint({ schema, operations, changes });
+  const sessionWatch = new SessionWatch(changes, {
+    unrevoked: (sessionIds) => unrevokedSessions(database.db, sessionIds),
+    intervalMs: config.sessionRecheckSeconds * 1000,
+    log: logger,
+  });
+  const eventStream = createEventStreamEndpoint({ schema, operations, sessionWatch });
   const production = config.nodeEnv === 'production';
   const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
 
@@ -200,7 +207,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     path: GRAPHQL_PATH,
     schema,
     operations,
-    changes,
+    sessionWatch,
     allowAnonymous: config.allowAnonymous,
     logger,
     production,
@@ -217,6 +224,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     return closeHttp(callback);
   };
   server.once('close', () => {
+    sessionWatch.close();
     void responseCache?.close();
     void rateLimits.close();
   });

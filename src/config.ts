@@ -53,6 +53,8 @@ export interface Config {
   readonly maxSubscriptionsPerUser: number;
   /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
   readonly maxQueuedChanges: number;
+  /** How often the sessions of live connections are looked up, to end those revoked where the bus could not say so. */
+  readonly sessionRecheckSeconds: number;
   /** How often a WebSocket is pinged; one that has not answered the previous ping is cut (0: never). */
   readonly websocketKeepAliveMs: number;
   /** Longest wait for the database (a connection, a statement, a lock), in ms. */
@@ -192,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
     websocketKeepAliveMs: read.integer('WEBSOCKET_KEEPALIVE_MS', 12_000, 0, 600_000),
+    sessionRecheckSeconds: read.integer('SESSION_RECHECK_SECONDS', 30, 1, 3600),
     databaseTimeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
     requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
     rateLimits: {

@@ -10,7 +10,9 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { postgresTarget, type TestDatabase } from './helpers/databases.js';
 import { startServerProcess, type ServerProcess } from './helpers/process.js';
+import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { PrivateRedis } from './helpers/redis.js';
+import { until } from './helpers/until.js';
 
 describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget.skip, timeout: 60_000 }, () => {
   let db: TestDatabase;
@@ -36,6 +38,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,
       AUTH_SECRET: 'a-secret-both-instances-share-and-is-long-enough',
+      SESSION_RECHECK_SECONDS: '1',
     };
     first = await startServerProcess(env);
     second = await startServerProcess(env);
@@ -88,6 +91,11 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
     }
 
     assert.match(await heardThroughOtherInstance('relayed', 10_000), /^relayed/);
+    // A change made where the subscriber is arrives once: the copy Redis brings back is skipped.
+    await graphql(first, 'mutation { addTodo(input: { description: "local once" }) { status } }');
+    const local = await events.next();
+    assert.equal(local.done ? undefined : local.value.data?.changes.todo?.description, 'local once');
+    assert.match(await heardThroughOtherInstance('after the local one', 10_000), /^after the local one/);
 
     await redis.kill();
     for (const instance of [first, second]) {
@@ -101,5 +109,43 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
     await redis.restart();
     assert.match(await heardThroughOtherInstance('after the outage', 20_000), /^after the outage|^without redis/);
     await events.return?.();
+  });
+
+  it('keeps live updates within each instance while Redis is down, and ends a session logged out meanwhile everywhere', async () => {
+    const login = await graphql(
+      first,
+      'mutation { login(username: "everywhere", password: "correct-horse-battery") { token } }',
+    );
+    const brief = (login.body.data?.login as { token: string }).token;
+    const started = (server: ServerProcess) => server.stdout().split('"msg":"subscription started"').length - 1;
+    const startedBefore = [started(first), started(second)];
+    const query = 'subscription { changes { todo { description } } }';
+    const onFirst = await subscribeRaw(`${first.url.replace(/^http/, 'ws')}/graphql`, query, { token: brief });
+    const onSecond = await subscribeRaw(`${second.url.replace(/^http/, 'ws')}/graphql`, query, { token: brief });
+    await until(
+      () => started(first) > (startedBefore[0] ?? 0) && started(second) > (startedBefore[1] ?? 0),
+      'both subscriptions to start',
+    );
+
+    await redis.kill();
+    const added = await graphql(second, 'mutation { addTodo(input: { description: "heard locally" }) { status } }');
+    assert.deepEqual(added.body.data, { addTodo: { status: true } });
+    await until(
+      () => JSON.stringify(onSecond.messages).includes('heard locally'),
+      "the second instance's subscriber to hear its change without Redis",
+    );
+
+    // The logout cannot cross to the second instance; its periodic session check ends that socket.
+    const logout = await fetch(`${first.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${brief}` },
+      body: JSON.stringify({ query: 'mutation { logout { status } }' }),
+    });
+    assert.equal(logout.status, 200);
+    await until(() => onFirst.closed() !== undefined, 'the socket on the logout instance to close');
+    assert.equal(onFirst.closed()?.code, 4401);
+    await until(() => onSecond.closed() !== undefined, 'the socket on the other instance to close');
+    assert.equal(onSecond.closed()?.code, 4401);
+    await redis.restart();
   });
 });

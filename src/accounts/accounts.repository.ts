@@ -110,6 +110,27 @@ export async function findActiveSession(db: Executor, sessionId: string): Promis
   );
 }
 
+/** Sessions to look up per statement: well under SQLite's and PostgreSQL's limits on parameters. */
+const SESSION_BATCH = 1000;
+
+/**
+ * Which of these sessions still exist unrevoked (expiry aside: the caller times
+ * that itself). A logout clears `revoked_at`'s null; a new login may delete the row.
+ */
+export async function unrevokedSessions(db: Executor, sessionIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let start = 0; start < sessionIds.length; start += SESSION_BATCH) {
+    const rows = await db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', 'in', sessionIds.slice(start, start + SESSION_BATCH))
+      .where('revoked_at', 'is', null)
+      .execute();
+    for (const row of rows) found.add(row.id);
+  }
+  return found;
+}
+
 export async function revokeSession(db: Executor, sessionId: string): Promise<void> {
   await db
     .updateTable('sessions')

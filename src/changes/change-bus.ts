@@ -4,10 +4,12 @@
  * happens (the list's owner and members), so a subscriber whose access was
  * revoked hears nothing more about that list.
  *
- * Local delivery goes through one in-process emitter. With a relay (Redis, see
- * redis-relay.ts) every announcement goes through it instead and comes back to
- * every instance, this one included, so all instances deliver the same changes.
+ * Every announcement is delivered here at once, Redis or not: this instance's
+ * subscribers never wait on Redis, nor miss a change (or a logout) while it is
+ * down. With a relay (Redis, see redis-relay.ts) it also goes to the other
+ * instances, tagged with this one's id so that the copy that comes back is skipped.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { ListRecord } from '../lists/lists.repository.js';
@@ -38,9 +40,10 @@ export interface SessionEnded {
   readonly sessionId: string;
 }
 
-/** What crosses instances. */
-export type BusMessage =
-  { readonly type: 'change'; readonly change: ChangeEvent } | ({ readonly type: 'session-ended' } & SessionEnded);
+/** What crosses instances; `origin` names the instance that sent it (and has delivered it already). */
+export type BusMessage = { readonly origin?: string } & (
+  { readonly type: 'change'; readonly change: ChangeEvent } | ({ readonly type: 'session-ended' } & SessionEnded)
+);
 
 /** Carries messages to every instance, this one included. */
 export interface Relay {
@@ -68,13 +71,15 @@ export class ChangeBus {
   /** Each owner's open subscriptions: a change is offered only to its audience's. */
   readonly #subscribers = new Map<number, Set<Subscriber>>();
   #subscriberCount = 0;
+  /** This instance, in the messages it relays. */
+  readonly #origin = randomUUID();
 
   constructor(
     private readonly limits: ChangeBusLimits,
     private readonly relay?: Relay,
   ) {
     relay?.listen((message) => {
-      this.#deliver(message);
+      if (message.origin !== this.#origin) this.#deliver(message);
     });
   }
 
@@ -136,9 +141,9 @@ export class ChangeBus {
   }
 
   #send(message: BusMessage): void {
-    if (this.relay) this.relay.send(message);
     // After the mutation's own answer: its latency must not grow with its audience.
-    else setImmediate(() => this.#deliver(message));
+    setImmediate(() => this.#deliver(message));
+    this.relay?.send({ ...message, origin: this.#origin });
   }
 
   #deliver(message: BusMessage): void {

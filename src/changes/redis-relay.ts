@@ -2,9 +2,11 @@
  * Changes across instances through Redis pub/sub, so a subscriber on any
  * instance hears a mutation made on any other.
  *
- * Redis is for live updates only: when it is down, queries and mutations go on
- * (an announcement made meanwhile is dropped and logged, never waited for), and
- * subscriptions resume when it returns: ioredis reconnects and subscribes again.
+ * Redis is for live updates across instances only: when it is down, queries and
+ * mutations go on, and so do live updates within each instance. An announcement
+ * made meanwhile does not reach the other instances (it is logged, never waited
+ * for); they hear again when Redis returns: ioredis reconnects and subscribes
+ * again. A logout lost that way is caught by SessionWatch's periodic check.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';

@@ -8,8 +8,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse';
-import type { ChangeBus } from '../changes/change-bus.js';
-import { SessionWatch } from '../changes/session-watch.js';
+import type { SessionWatch } from '../changes/session-watch.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import { codedRefusal } from './errors.js';
@@ -20,7 +19,8 @@ const JSON_UTF8 = 'application/json; charset=utf-8';
 export interface EventStreamOptions {
   readonly schema: GraphQLSchema;
   readonly operations: Operations;
-  readonly changes: ChangeBus;
+  /** Ends a stream when its session ends. */
+  readonly sessionWatch: SessionWatch;
 }
 
 /** The last two events of a stream whose session ended, as graphql-sse's client reads a failed subscription. */
@@ -54,8 +54,11 @@ export type EventStreamEndpoint = (
   extraHeaders: OutgoingHttpHeaders,
 ) => Promise<void>;
 
-export function createEventStreamEndpoint({ schema, operations, changes }: EventStreamOptions): EventStreamEndpoint {
-  const sessionWatch = new SessionWatch(changes);
+export function createEventStreamEndpoint({
+  schema,
+  operations,
+  sessionWatch,
+}: EventStreamOptions): EventStreamEndpoint {
   /** Each stream's response, for the backpressure in onNext. */
   const responses = new WeakMap<RequestState, ServerResponse>();
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({

@@ -13,8 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { ChangeBus } from '../changes/change-bus.js';
-import { SessionWatch } from '../changes/session-watch.js';
+import type { SessionWatch } from '../changes/session-watch.js';
 import { clientAddress, RATE_LIMITED, rateLimitMessage } from '../http/rate-limits.js';
 import { RequestState } from '../http/request-state.js';
 import type { Gate } from './endpoint.js';
@@ -26,7 +25,8 @@ export interface SubscriptionServerOptions extends Gate {
   readonly path: string;
   readonly schema: GraphQLSchema;
   readonly operations: Operations;
-  readonly changes: ChangeBus;
+  /** Ends a socket when its session ends. */
+  readonly sessionWatch: SessionWatch;
   readonly allowAnonymous: boolean;
   readonly logger: Logger;
   readonly production: boolean;
@@ -45,11 +45,10 @@ const DROP_GRACE_MS = 1000;
 
 /** Serves subscriptions on `path`; `close` closes every socket with 1001 ("going away"), for shutdown. */
 export function serveSubscriptions(options: SubscriptionServerOptions): { close(): void } {
-  const { server, path, schema, db, sessions, operations, changes } = options;
+  const { server, path, schema, db, sessions, operations, sessionWatch } = options;
   const sockets = new WebSocketServer({ server, path });
   /** What each open connection is: who opened it, as the resolvers see them. */
   const connections = new WeakMap<object, { readonly state: RequestState; readonly address: string }>();
-  const sessionWatch = new SessionWatch(changes);
 
   useServer(
     {
