@@ -13,6 +13,7 @@ import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { register } from './helpers/accounts.js';
 import { PrivateRedis } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/until.js';
 
 const [sqlite] = databaseTargets;
 const ASK = '{ isAuthenticated }';
@@ -115,8 +116,10 @@ describe('rate limits', { skip: sqlite?.skip }, () => {
       const env = { RATE_LIMIT_PER_ADDRESS: '4', REDIS_URL: redis.url };
       first = await startTestServer(db, env);
       second = await startTestServer(db, env);
-      // Until an instance's Redis connection is ready it counts alone: let both connect.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Until an instance's Redis connection is ready it counts alone: wait for both.
+      const connected = (server: TestServer) =>
+        server.logLines.some((line) => line.msg === 'redis connected' && line.role === 'rate limits');
+      await until(() => connected(first) && connected(second), 'both instances to reach Redis');
     });
     after(async () => {
       await first.close();

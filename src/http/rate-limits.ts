@@ -34,6 +34,7 @@ export class RateLimits {
       this.#redis.on('error', (error: Error) => {
         log.warn({ err: error, role: 'rate limits' }, 'redis unavailable: rate limits counted per instance');
       });
+      this.#redis.on('ready', () => log.info({ role: 'rate limits' }, 'redis connected'));
     }
     const limiter = (points: number, keyPrefix: string): RateLimiterAbstract | undefined => {
       if (points === 0) return undefined;
