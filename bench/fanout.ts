@@ -24,7 +24,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { freePort, startServer, stopServer, waitUntilServing } from './servers.js';
+import { withProjectServer } from './servers.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 /** From sending the mutation until its own HTTP answer, the first subscriber's event and the last's. */
@@ -77,10 +77,25 @@ export async function measureFanout(subscribers: number, mutations: number): Pro
   if (!(subscribers >= 1 && mutations >= 1)) throw new Error('fan-out: need at least one subscriber and one mutation');
   const maxSubscriptionsPerUser = Math.max(2000, subscribers);
   const workDir = mkdtempSync(path.join(tmpdir(), 'todo-graphql-fanout-'));
-  const port = await freePort();
   const env = { MAX_SUBSCRIPTIONS_PER_USER: String(maxSubscriptionsPerUser) };
-  const dbFile = path.join(workDir, 'fanout.db');
-  const server = startServer('project', { dbFile, port, sqliteSynchronous: 'NORMAL', env });
+  try {
+    return await withProjectServer({ dbFile: path.join(workDir, 'fanout.db'), env }, (server) =>
+      fanOut(server, { subscribers, mutations, maxSubscriptionsPerUser }),
+    );
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Subscribes `subscribers` sockets to `server`, then times `mutations` createTodo reaching them all. */
+async function fanOut(
+  server: { readonly url: string; readonly pid: number | undefined },
+  {
+    subscribers,
+    mutations,
+    maxSubscriptionsPerUser,
+  }: { subscribers: number; mutations: number; maxSubscriptionsPerUser: number },
+): Promise<FanoutResult> {
   const sockets: WebSocket[] = [];
   const failures: string[] = [];
   let closing = false;
@@ -103,7 +118,7 @@ export async function measureFanout(subscribers: number, mutations: number): Pro
 
   const subscribe = (subscriber: number) =>
     new Promise<void>((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+      const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
       sockets.push(socket);
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
       socket.on('message', (data: Buffer) => {
@@ -136,7 +151,7 @@ export async function measureFanout(subscribers: number, mutations: number): Pro
   /** Sends one createTodo; `entry` is where its subscribers' arrivals are counted. */
   const mutate = async (n: number) => {
     const sent = performance.now();
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -155,7 +170,6 @@ export async function measureFanout(subscribers: number, mutations: number): Pro
   const failed = () => new Error(`fan-out failed:\n  ${failures.slice(0, 5).join('\n  ')}`);
 
   try {
-    await waitUntilServing(`http://127.0.0.1:${port}`);
     for (let start = 0; start < subscribers; start += CONNECT_BATCH) {
       const batch = Array.from({ length: Math.min(CONNECT_BATCH, subscribers - start) }, (_, k) => start + k);
       await Promise.all(batch.map(subscribe));
@@ -203,8 +217,6 @@ export async function measureFanout(subscribers: number, mutations: number): Pro
   } finally {
     closing = true;
     for (const socket of sockets) socket.terminate();
-    await stopServer(server);
-    rmSync(workDir, { recursive: true, force: true });
   }
 }
 

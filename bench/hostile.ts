@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { HOSTILE_DOCUMENTS } from '../test/fixtures/hostile-documents.js';
-import { freePort, startServer, stopServer, waitUntilServing } from './servers.js';
+import { withProjectServer } from './servers.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 export interface HostileResult {
@@ -48,44 +48,38 @@ async function timed(url: string, query: string): Promise<{ ms: number; refusedB
 
 export async function measureHostile(repeats: number): Promise<HostileResult> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'todo-graphql-hostile-'));
-  const port = await freePort();
-  const server = startServer('project', {
-    dbFile: path.join(workDir, 'hostile.db'),
-    port,
-    sqliteSynchronous: 'NORMAL',
-  });
-  const url = `http://127.0.0.1:${port}/graphql`;
   try {
-    await waitUntilServing(`http://127.0.0.1:${port}`);
-    const plainBefore: number[] = [];
-    for (let i = 0; i < repeats * 2; i += 1) plainBefore.push((await timed(url, PLAIN)).ms);
-    const plainBetween: number[] = [];
-    const documents = [];
-    for (const hostile of HOSTILE_DOCUMENTS) {
-      const samples: number[] = [];
-      let refusedBy = hostile.refusedBy;
-      for (let i = 0; i < repeats; i += 1) {
-        const answer = await timed(url, hostile.query);
-        samples.push(answer.ms);
-        // Any try refused otherwise (or not at all) is what the run reports.
-        if (answer.refusedBy !== hostile.refusedBy) refusedBy = answer.refusedBy ?? 'nothing: it ran';
-        plainBetween.push((await timed(url, PLAIN)).ms);
+    return await withProjectServer({ dbFile: path.join(workDir, 'hostile.db') }, async (server) => {
+      const url = `${server.url}/graphql`;
+      const plainBefore: number[] = [];
+      for (let i = 0; i < repeats * 2; i += 1) plainBefore.push((await timed(url, PLAIN)).ms);
+      const plainBetween: number[] = [];
+      const documents = [];
+      for (const hostile of HOSTILE_DOCUMENTS) {
+        const samples: number[] = [];
+        let refusedBy = hostile.refusedBy;
+        for (let i = 0; i < repeats; i += 1) {
+          const answer = await timed(url, hostile.query);
+          samples.push(answer.ms);
+          // Any try refused otherwise (or not at all) is what the run reports.
+          if (answer.refusedBy !== hostile.refusedBy) refusedBy = answer.refusedBy ?? 'nothing: it ran';
+          plainBetween.push((await timed(url, PLAIN)).ms);
+        }
+        documents.push({
+          name: hostile.name,
+          kilobytes: Math.round(Buffer.byteLength(hostile.query) / 1024),
+          refusedBy,
+          expected: hostile.refusedBy,
+          refusedMs: percentiles(samples),
+        });
       }
-      documents.push({
-        name: hostile.name,
-        kilobytes: Math.round(Buffer.byteLength(hostile.query) / 1024),
-        refusedBy,
-        expected: hostile.refusedBy,
-        refusedMs: percentiles(samples),
-      });
-    }
-    return {
-      repeats,
-      documents,
-      plainQueryMs: { before: percentiles(plainBefore), between: percentiles(plainBetween) },
-    };
+      return {
+        repeats,
+        documents,
+        plainQueryMs: { before: percentiles(plainBefore), between: percentiles(plainBetween) },
+      };
+    });
   } finally {
-    await stopServer(server);
     rmSync(workDir, { recursive: true, force: true });
   }
 }

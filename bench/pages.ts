@@ -11,7 +11,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { freePort, startServer, stopServer, waitUntilServing } from './servers.js';
+import { withProjectServer } from './servers.js';
 
 export const ORDERS = ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT'] as const;
 
@@ -99,11 +99,7 @@ export async function measurePages(options: { smoke: boolean }): Promise<PageTim
     for (const rows of sizes) {
       const file = path.join(workDir, `pages-${rows}.db`);
       await seed(file, rows);
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const child = startServer('project', { dbFile: file, port, sqliteSynchronous: 'NORMAL' });
-      try {
-        await waitUntilServing(url);
+      await withProjectServer({ dbFile: file }, async ({ url }) => {
         for (const { label, order, filter } of cases) {
           const orderBy = { field: order };
           const first = await timed(`${url}/graphql`, { first: PAGE_SIZE, orderBy, filter }, repeats);
@@ -121,9 +117,7 @@ export async function measurePages(options: { smoke: boolean }): Promise<PageTim
           const last = await timed(`${url}/graphql`, { last: PAGE_SIZE, orderBy, filter }, repeats);
           results.push({ rows, order: label, firstPageMs: first.ms, page1000Ms: deep, lastPageMs: last.ms });
         }
-      } finally {
-        await stopServer(child);
-      }
+      });
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });

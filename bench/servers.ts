@@ -75,3 +75,22 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
 }
+
+/**
+ * Runs `work` against todo-graphql as users run it, started afresh on a free
+ * port over `dbFile`, and stops it afterwards however `work` ends.
+ */
+export async function withProjectServer<T>(
+  options: { dbFile: string; env?: Readonly<Record<string, string>> },
+  work: (server: { readonly url: string; readonly pid: number | undefined }) => Promise<T>,
+): Promise<T> {
+  const port = await freePort();
+  const child = startServer('project', { ...options, port, sqliteSynchronous: 'NORMAL' });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilServing(url);
+    return await work({ url, pid: child.pid });
+  } finally {
+    await stopServer(child);
+  }
+}
