@@ -12,15 +12,14 @@
  * RECONNECT_GRACE_MS, by which time every instance that can reach Redis again
  * has delivered what it kept.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { connectRedis, MAX_RETRY_DELAY_MS } from '../redis.js';
 import type { ResponseStore } from './response-cache.js';
 
 const PREFIX = 'todo-graphql:cache';
 /** Past this a cache call gives up and the request goes on without the cache. */
 const COMMAND_TIMEOUT_MS = 1000;
-/** The longest wait between two reconnection attempts (every instance's retryStrategy). */
-const MAX_RETRY_DELAY_MS = 2000;
 /** Two retry delays and a command timeout: every instance that can reach Redis has reconnected and delivered by then. */
 const RECONNECT_GRACE_MS = 2 * MAX_RETRY_DELAY_MS + COMMAND_TIMEOUT_MS;
 
@@ -36,17 +35,13 @@ export class RedisResponseStore implements ResponseStore {
     private readonly ttlSeconds: number,
     private readonly log: Logger,
   ) {
-    this.#redis = new Redis(url, {
-      enableOfflineQueue: false,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      retryStrategy: (attempt: number) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
-    });
-    this.#redis.on('error', (error: Error) => {
-      this.log.warn({ err: error, role: 'response cache' }, 'redis unavailable: responses are not cached');
-    });
+    this.#redis = connectRedis(
+      url,
+      { role: 'response cache', whileDown: 'responses are not cached', log },
+      { enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS },
+    );
     this.#redis.on('ready', () => {
       this.#readableAt = Date.now() + RECONNECT_GRACE_MS;
-      this.log.info({ role: 'response cache', graceMs: RECONNECT_GRACE_MS }, 'redis connected');
       void this.#deliverUndelivered();
     });
   }

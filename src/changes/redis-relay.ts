@@ -8,8 +8,9 @@
  * for); they hear again when Redis returns: ioredis reconnects and subscribes
  * again. A logout lost that way is caught by SessionWatch's periodic check.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { connectRedis } from '../redis.js';
 import type { BusMessage, Relay } from './change-bus.js';
 
 const CHANNEL = 'todo-graphql:changes';
@@ -22,26 +23,15 @@ export class RedisRelay implements Relay {
     url: string,
     private readonly log: Logger,
   ) {
-    const options = {
-      // Keep trying, at most every 2 s: the instance lives on without Redis.
-      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-      maxRetriesPerRequest: null,
-      lazyConnect: false,
-    };
+    const whileDown = 'live updates across instances paused';
+    const options = { maxRetriesPerRequest: null, lazyConnect: false };
     // Fail fast while disconnected instead of queueing: a mutation never waits on Redis.
-    this.#publisher = new Redis(url, { ...options, enableOfflineQueue: false });
-    this.#subscriber = new Redis(url, options);
-    for (const [role, client] of [
-      ['publisher', this.#publisher],
-      ['subscriber', this.#subscriber],
-    ] as const) {
-      client.on('error', (error: Error) => {
-        this.log.warn({ err: error, role }, 'redis unavailable: live updates paused');
-      });
-      client.on('ready', () => {
-        this.log.info({ role }, 'redis connected');
-      });
-    }
+    this.#publisher = connectRedis(
+      url,
+      { role: 'publisher', whileDown, log },
+      { ...options, enableOfflineQueue: false },
+    );
+    this.#subscriber = connectRedis(url, { role: 'subscriber', whileDown, log }, options);
   }
 
   send(message: BusMessage): void {

@@ -6,7 +6,8 @@
  * insurance limiter) rather than letting everything through or nothing.
  */
 import type { IncomingMessage } from 'node:http';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis.js';
 import type { Logger } from 'pino';
 import type { Viewer } from '../accounts/viewer.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -26,15 +27,11 @@ export class RateLimits {
 
   constructor(settings: RateLimitSettings, redisUrl: string | undefined, log: Logger) {
     if (redisUrl && (settings.perAddress > 0 || settings.perUser > 0)) {
-      this.#redis = new Redis(redisUrl, {
-        enableOfflineQueue: false,
-        commandTimeout: 500,
-        retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-      });
-      this.#redis.on('error', (error: Error) => {
-        log.warn({ err: error, role: 'rate limits' }, 'redis unavailable: rate limits counted per instance');
-      });
-      this.#redis.on('ready', () => log.info({ role: 'rate limits' }, 'redis connected'));
+      this.#redis = connectRedis(
+        redisUrl,
+        { role: 'rate limits', whileDown: 'rate limits counted per instance', log },
+        { enableOfflineQueue: false, commandTimeout: 500 },
+      );
     }
     const limiter = (points: number, keyPrefix: string): RateLimiterAbstract | undefined => {
       if (points === 0) return undefined;

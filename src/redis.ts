@@ -1,0 +1,32 @@
+/**
+ * Connections to Redis, which the API uses but never needs: the change relay,
+ * the response cache and the rate limits each hold their own, and each goes on
+ * without Redis while it is down. All reconnect alike, and say so in the log.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** The longest wait between two reconnection attempts, on every connection of every instance. */
+export const MAX_RETRY_DELAY_MS = 2000;
+
+export interface RedisConnection {
+  /** Who holds the connection, on each of its log lines. */
+  readonly role: string;
+  /** What goes without Redis while it is down, for the warning. */
+  readonly whileDown: string;
+  readonly log: Logger;
+}
+
+/**
+ * A connection that keeps trying (sooner at first, then every MAX_RETRY_DELAY_MS),
+ * logs each failure as a warning and each (re)connection as `redis connected`.
+ */
+export function connectRedis(url: string, { role, whileDown, log }: RedisConnection, options: RedisOptions): Redis {
+  const redis = new Redis(url, {
+    ...options,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
+  });
+  redis.on('error', (error: Error) => log.warn({ err: error, role }, `redis unavailable: ${whileDown}`));
+  redis.on('ready', () => log.info({ role }, 'redis connected'));
+  return redis;
+}
