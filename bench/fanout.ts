@@ -24,7 +24,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { withProjectServer } from './servers.js';
+import { withProjectServer, type Serving } from './servers.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 /** From sending the mutation until its own HTTP answer, the first subscriber's event and the last's. */
@@ -89,7 +89,7 @@ export async function measureFanout(subscribers: number, mutations: number): Pro
 
 /** Subscribes `subscribers` sockets to `server`, then times `mutations` createTodo reaching them all. */
 async function fanOut(
-  server: { readonly url: string; readonly pid: number | undefined },
+  server: Serving,
   {
     subscribers,
     mutations,
@@ -189,13 +189,13 @@ async function fanOut(
     let serverTicks = 0;
     for (let n = 1; n <= mutations; n++) {
       await sleep(PAUSE_MS);
-      const ticks = cpuTicks(server.pid);
+      const ticks = cpuTicks(server.child.pid);
       const cpu = process.cpuUsage();
       const { entry, sent, answered } = await mutate(n);
       await allArrived(entry, DELIVERY_TIMEOUT_MS);
       const { user, system } = process.cpuUsage(cpu);
       clientMicros += user + system;
-      serverTicks += cpuTicks(server.pid) - ticks;
+      serverTicks += cpuTicks(server.child.pid) - ticks;
       const ms = (at: number) => Number((at - sent).toFixed(2));
       const received = entry.count;
       perMutation.push({ answeredMs: ms(answered), firstMs: ms(entry.first), lastMs: ms(entry.last), received });

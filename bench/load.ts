@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { nearestRank } from './stats.js';
 
 export interface LoadTarget {
   readonly name: string;
@@ -98,11 +99,6 @@ async function window(plan: LoadPlan, target: LoadTarget, seconds: number, tally
   tally.failures += result.errors + result.timeouts;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
 const tallies = new Map<string, Tally>(
   plan.targets.map((target) => [target.name, { responses: 0, seconds: 0, cpuSeconds: 0, failures: 0, latencies: [] }]),
@@ -119,8 +115,8 @@ for (const [name, tally] of tallies) {
   const sorted = Float64Array.from(tally.latencies).sort();
   results[name] = {
     requestsPerSecond: tally.responses / Math.max(tally.seconds, 1e-9),
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
+    p50Ms: nearestRank(sorted, 0.5),
+    p99Ms: nearestRank(sorted, 0.99),
     responses: tally.responses,
     cpuMicrosPerRequest: (tally.cpuSeconds * 1e6) / Math.max(1, tally.responses),
     failures: tally.failures,

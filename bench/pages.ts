@@ -12,6 +12,7 @@ import SQLite from 'better-sqlite3';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { withProjectServer } from './servers.js';
+import { percentiles } from './stats.js';
 
 export const ORDERS = ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT'] as const;
 
@@ -85,8 +86,7 @@ async function timed(url: string, variables: object, repeats: number): Promise<{
     times.push(performance.now() - started);
     if (answer.errors) throw new Error(`page request failed: ${JSON.stringify(answer.errors)}`);
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)] ?? 0, answer };
+  return { ms: percentiles(times).p50, answer };
 }
 
 export async function measurePages(options: { smoke: boolean }): Promise<PageTiming[]> {

@@ -13,7 +13,7 @@
  *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
  *   npm run bench -- --rounds 5 --windows 10
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,16 @@ import { describeFanout, type FanoutResult } from './fanout.js';
 import { describeHostile, type HostileResult } from './hostile.js';
 import type { LoadPlan, LoadResult } from './load.js';
 import { measurePages } from './pages.js';
-import { freePort, hasTaskset, pinned, root, startServer, stopServer, waitUntilServing } from './servers.js';
+import {
+  hasTaskset,
+  pinned,
+  root,
+  serve,
+  SQLITE_SYNCHRONOUS,
+  stopServer,
+  type Contender,
+  type Serving,
+} from './servers.js';
 import { operations, seedTodos, type Operation } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -43,14 +52,12 @@ const warmup = Number(args.warmup ?? (smoke ? 1 : 3));
 const windows = Number(args.windows ?? (smoke ? 2 : 6));
 const windowSeconds = Number(args.window ?? (smoke ? 1 : 2));
 const CONNECTIONS = 10;
-const SQLITE_SYNCHRONOUS = 'NORMAL';
 
 /** Ratio targets (issue "Speed, measured"). */
 const targets: Record<Operation['name'], number> = { list: 0.9, one: 0.75, create: 0.9 };
 const MAX_RSS_MIB = 120;
 const MAX_P99_OVER_P50 = 3;
 
-type Contender = 'project' | 'baseline';
 const contenders: readonly Contender[] = ['project', 'baseline'];
 
 interface RunResult extends LoadResult {
@@ -74,9 +81,6 @@ async function seedTemplate(file: string): Promise<void> {
     .execute();
   await database.close();
 }
-
-const startContender = (contender: Contender, dbFile: string, port: number): ChildProcess =>
-  startServer(contender, { dbFile, port, sqliteSynchronous: SQLITE_SYNCHRONOUS });
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
@@ -102,29 +106,20 @@ async function load(plan: LoadPlan): Promise<Record<Contender, LoadResult>> {
   return JSON.parse(output) as Record<Contender, LoadResult>;
 }
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-async function start(contender: Contender, operation: Operation, template: string, workDir: string): Promise<Started> {
+async function start(contender: Contender, operation: Operation, template: string, workDir: string): Promise<Serving> {
   const dbFile = path.join(workDir, `${contender}-${operation.name}-${Date.now()}.db`);
   copyFileSync(template, dbFile);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = startContender(contender, dbFile, port);
-  await waitUntilServing(url);
-  return { child, url };
+  return serve(contender, { dbFile });
 }
 
-const stop = ({ child }: Started): Promise<void> => stopServer(child);
+const stop = ({ child }: Serving): Promise<void> => stopServer(child);
 
 /**
  * One round of one operation: both servers start on core 0 (each with its own
  * copy of the database) and take turns under load, window by window.
  */
 async function measure(operation: Operation, template: string, workDir: string): Promise<Record<Contender, RunResult>> {
-  const servers: Partial<Record<Contender, Started>> = {};
+  const servers: Partial<Record<Contender, Serving>> = {};
   try {
     for (const contender of contenders) servers[contender] = await start(contender, operation, template, workDir);
     const sampleBodies: Partial<Record<Contender, string>> = {};
@@ -281,27 +276,29 @@ console.log(
   ].join('\n'),
 );
 
+/** Runs a bench script that prints its result as JSON (even when it then exits 1), and prints its summary. */
+async function scriptResult<T>(script: string, what: string, describe: (result: T) => string): Promise<T | null> {
+  const run = await onLoadCore(script, ['--json', ...(smoke ? ['--smoke'] : [])]);
+  const result = run.output.trim() ? (JSON.parse(run.output) as T) : null;
+  if (result) console.log(`${describe(result)}\n`);
+  if (run.code !== 0 || !result) {
+    problems.push(`${what} failed (exit ${run.code})`);
+    console.error(`✗ ${problems.at(-1) ?? ''}`);
+  }
+  return result;
+}
+
 // Live-update fan-out (bench/fanout.ts): its subscribers are the load generator, so they run on core 1.
-// It prints its figures even when events were lost, and then exits 1.
-const fanoutRun = await onLoadCore('bench/fanout.ts', ['--json', ...(smoke ? ['--smoke'] : [])]);
-const fanout = fanoutRun.output.trim() ? (JSON.parse(fanoutRun.output) as FanoutResult) : null;
-if (fanout) console.log(`${describeFanout(fanout)}\n`);
+const fanout = await scriptResult<FanoutResult>('bench/fanout.ts', 'live-update fan-out', describeFanout);
 const lost = fanout ? fanout.expected - fanout.delivered : 0;
-if (fanoutRun.code !== 0 || !fanout || lost > 0) {
-  const detail = lost > 0 ? `: ${lost} of ${fanout?.expected ?? 0} events never arrived` : '';
-  problems.push(`live-update fan-out failed (exit ${fanoutRun.code})${detail}`);
+if (lost > 0) {
+  problems.push(`live-update fan-out: ${lost} of ${fanout?.expected ?? 0} events never arrived`);
   console.error(`✗ ${problems.at(-1) ?? ''}`);
 }
 
 // Hostile documents (bench/hostile.ts): the time to refuse each, from the load generator's core.
 // It exits 1 when a document is not refused by the limit the fixture names.
-const hostileRun = await onLoadCore('bench/hostile.ts', ['--json', ...(smoke ? ['--smoke'] : [])]);
-const hostile = hostileRun.output.trim() ? (JSON.parse(hostileRun.output) as HostileResult) : null;
-if (hostile) console.log(`${describeHostile(hostile)}\n`);
-if (hostileRun.code !== 0 || !hostile) {
-  problems.push(`hostile documents: a refusal was missing or wrong (exit ${hostileRun.code})`);
-  console.error(`✗ ${problems.at(-1) ?? ''}`);
-}
+const hostile = await scriptResult<HostileResult>('bench/hostile.ts', 'hostile documents', describeHostile);
 
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(

@@ -5,8 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/helpers/ports.js';
 
 export const root = path.resolve(import.meta.dirname, '..');
 
@@ -14,21 +14,23 @@ export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 export const pinned = (core: number, command: string[]) =>
   hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+/** Every benchmarked server's SQLite durability: WAL with synchronous=NORMAL, the production default. */
+export const SQLITE_SYNCHRONOUS = 'NORMAL';
+
+export type Contender = 'project' | 'baseline';
+
+/** A server being measured, serving at `url`. */
+export interface Serving {
+  readonly child: ChildProcess;
+  readonly url: string;
 }
 
-export function startServer(
-  which: 'project' | 'baseline',
-  options: { dbFile: string; port: number; sqliteSynchronous: string; env?: Readonly<Record<string, string>> },
-): ChildProcess {
+interface ServerOptions {
+  readonly dbFile: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+function startServer(which: Contender, options: ServerOptions & { port: number }): ChildProcess {
   const command =
     which === 'project'
       ? [process.execPath, path.join(root, 'dist/server.js')]
@@ -45,7 +47,7 @@ export function startServer(
       HOST: '127.0.0.1',
       DATABASE_URL: `sqlite://${options.dbFile}`,
       DATABASE_FILE: options.dbFile,
-      SQLITE_SYNCHRONOUS: options.sqliteSynchronous,
+      SQLITE_SYNCHRONOUS,
       // Production requires a signing secret; the workload itself is anonymous.
       AUTH_SECRET: randomBytes(32).toString('base64url'),
       // All load comes from one address, far past any sane per-client limit.
@@ -56,7 +58,7 @@ export function startServer(
   });
 }
 
-export async function waitUntilServing(url: string): Promise<void> {
+async function waitUntilServing(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -76,21 +78,26 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   await new Promise((resolve) => child.once('exit', resolve));
 }
 
-/**
- * Runs `work` against todo-graphql as users run it, started afresh on a free
- * port over `dbFile`, and stops it afterwards however `work` ends.
- */
-export async function withProjectServer<T>(
-  options: { dbFile: string; env?: Readonly<Record<string, string>> },
-  work: (server: { readonly url: string; readonly pid: number | undefined }) => Promise<T>,
-): Promise<T> {
+/** Starts `which` on a free port over `dbFile` and waits until it serves; stops it if it never does. */
+export async function serve(which: Contender, options: ServerOptions): Promise<Serving> {
   const port = await freePort();
-  const child = startServer('project', { ...options, port, sqliteSynchronous: 'NORMAL' });
+  const child = startServer(which, { ...options, port });
+  const url = `http://127.0.0.1:${port}`;
   try {
-    const url = `http://127.0.0.1:${port}`;
     await waitUntilServing(url);
-    return await work({ url, pid: child.pid });
-  } finally {
+  } catch (error) {
     await stopServer(child);
+    throw error;
+  }
+  return { child, url };
+}
+
+/** Runs `work` against todo-graphql as users run it, started afresh, and stops it however `work` ends. */
+export async function withProjectServer<T>(options: ServerOptions, work: (server: Serving) => Promise<T>): Promise<T> {
+  const server = await serve('project', options);
+  try {
+    return await work(server);
+  } finally {
+    await stopServer(server.child);
   }
 }

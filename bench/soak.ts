@@ -33,6 +33,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { stopServer } from './servers.js';
+import { nearestRank } from './stats.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const options = { smoke: { type: 'boolean' }, postgres: { type: 'boolean' }, minutes: { type: 'string' } } as const;
@@ -50,7 +52,12 @@ const MAX_GROWTH_PERCENT = 10;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quantile = (values: readonly number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))] ?? NaN;
+  values.length === 0
+    ? NaN
+    : nearestRank(
+        [...values].sort((a, b) => a - b),
+        q,
+      );
 const oneOf = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 const rssMiB = (pid: number, field: 'VmRSS' | 'VmHWM') =>
@@ -324,10 +331,7 @@ const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 const peak = serverExit ? 0 : rssMiB(pid, 'VmHWM');
 stopping = true;
-if (server.exitCode === null && server.signalCode === null) {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
-}
+await stopServer(server);
 await database.drop();
 
 // RSS is a sawtooth: V8 lets the heap fill up to its limit, then a full collection shrinks it. A stretch's level is
