@@ -11,10 +11,9 @@ import { GRAPHIQL_ASSET_DIR, GRAPHIQL_BUNDLES } from '../src/http/graphiql.js';
 
 const require = createRequire(import.meta.url);
 mkdirSync(GRAPHIQL_ASSET_DIR, { recursive: true });
-for (const [name, { from }] of GRAPHIQL_BUNDLES) {
+for (const [name, { packageName, file }] of GRAPHIQL_BUNDLES) {
   // Through each package's directory: their `exports` maps do not list the bundles.
-  const [packageName = '', ...rest] = from.split('/');
   const packageDir = path.dirname(require.resolve(`${packageName}/package.json`));
-  copyFileSync(path.join(packageDir, ...rest), path.join(GRAPHIQL_ASSET_DIR, name));
+  copyFileSync(path.join(packageDir, file), path.join(GRAPHIQL_ASSET_DIR, name));
 }
 console.log(`GraphiQL's bundles copied to ${path.relative(process.cwd(), GRAPHIQL_ASSET_DIR)}`);

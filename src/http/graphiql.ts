@@ -40,12 +40,19 @@ const INIT_SCRIPT = `'use strict';
 })();
 `;
 
-/** The browser bundles the IDE loads, by the name they are served under, with the package file each is copied from. */
-export const GRAPHIQL_BUNDLES: ReadonlyMap<string, { readonly from: string; readonly contentType: string }> = new Map([
-  ['react.js', { from: 'react/umd/react.production.min.js', contentType: JS }],
-  ['react-dom.js', { from: 'react-dom/umd/react-dom.production.min.js', contentType: JS }],
-  ['graphiql.js', { from: 'graphiql/graphiql.min.js', contentType: JS }],
-  ['graphiql.css', { from: 'graphiql/graphiql.min.css', contentType: 'text/css; charset=utf-8' }],
+interface Bundle {
+  /** The package and the file in it the build copies. */
+  readonly packageName: string;
+  readonly file: string;
+  readonly contentType: string;
+}
+
+/** The browser bundles the IDE loads, by the name they are served under. */
+export const GRAPHIQL_BUNDLES: ReadonlyMap<string, Bundle> = new Map([
+  ['react.js', { packageName: 'react', file: 'umd/react.production.min.js', contentType: JS }],
+  ['react-dom.js', { packageName: 'react-dom', file: 'umd/react-dom.production.min.js', contentType: JS }],
+  ['graphiql.js', { packageName: 'graphiql', file: 'graphiql.min.js', contentType: JS }],
+  ['graphiql.css', { packageName: 'graphiql', file: 'graphiql.min.css', contentType: 'text/css; charset=utf-8' }],
 ]);
 
 /** Where the build puts the bundles (scripts/graphiql-assets.ts): dist/graphiql, from src/http and dist/http alike. */
