@@ -134,7 +134,7 @@ export class Operations {
    * coerce coded BAD_USER_INPUT, faults logged and, when masking, hidden.
    */
   finish(result: ExecutionResult, state: RequestState): ExecutionResult {
-    const coded = 'data' in result ? result : variableErrors(result);
+    const coded = variableErrors(result);
     if (!coded.errors) return coded;
     return maskExecutionErrors(coded, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId });
   }
