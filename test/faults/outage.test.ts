@@ -17,7 +17,8 @@ import pg from 'pg';
 import { postgresTarget, sqliteTarget, type TestDatabase } from '../helpers/databases.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, CREATE, writesThroughOutage } from './outage-load.js';
+import { call } from '../helpers/accounts.js';
+import { CREATE, writesThroughOutage } from './outage-load.js';
 
 describe('a PostgreSQL outage under load', { skip: postgresTarget.skip, timeout: 120_000 }, () => {
   let db: TestDatabase;

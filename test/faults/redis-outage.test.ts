@@ -12,10 +12,15 @@ import { after, before, describe, it } from 'node:test';
 import { postgresTarget, type TestDatabase } from '../helpers/databases.js';
 import { subscribeRaw } from '../helpers/raw-subscriber.js';
 import { PrivateRedis } from '../helpers/redis.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, readiness } from './outage-load.js';
+import { call } from '../helpers/accounts.js';
+import { redisConnections, startTestServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
+import { CREATE, readiness } from './outage-load.js';
 
-const CREATE = 'mutation ($d: String!) { createTodo(description: $d, dueDate: "01-01-2031") { success todo { id } } }';
+/** How long Redis stays down: long enough for every connection to fail and retry. */
+const OUTAGE_MS = 1500;
+/** Every connection an instance holds to Redis, by the role it logs. */
+const REDIS_ROLES = ['publisher', 'subscriber', 'response cache', 'rate limits'];
 const MARK_DONE = 'mutation ($id: String!) { markDone(todoId: $id) { success } }';
 const READ = 'query ($id: ID!) { todo(todoId: $id) { success todo { description completed } } }';
 
@@ -57,16 +62,17 @@ describe('Redis killed and restarted under load', { skip: postgresTarget.skip, t
         }),
       );
     /** Creates todos through the writer until the reader's subscriber hears one. */
-    async function relayed(deadlineMs: number): Promise<void> {
-      const deadline = Date.now() + deadlineMs;
-      while (Date.now() < deadline) {
-        const created = await call(writer, CREATE, { d: 'relay probe' });
-        const id = (created.body.data as { createTodo: { todo: { id: string } } }).createTodo.todo.id;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        if (heardIds().has(id)) return;
-      }
-      throw new Error(`no change relayed within ${deadlineMs} ms`);
-    }
+    const relayed = (deadlineMs: number) =>
+      until(
+        async () => {
+          const created = await call(writer, CREATE, { d: 'relay probe' });
+          const id = (created.body.data as { createTodo: { todo: { id: string } } }).createTodo.todo.id;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return heardIds().has(id);
+        },
+        'a change relayed from the writer to the reader',
+        deadlineMs,
+      );
     await relayed(10_000);
 
     let redisUp = true;
@@ -104,20 +110,32 @@ describe('Redis killed and restarted under load', { skip: postgresTarget.skip, t
       }
     };
     const load = Promise.all([1, 2, 3, 4].map(worker));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      await until(() => done.length > 0, 'the load to get going');
 
-    await redis.kill();
-    redisUp = false;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    // Redis is an accelerator, not a dependency: the instances stay ready.
-    assert.deepEqual([await readiness(writer), await readiness(reader)], [200, 200]);
+      await redis.kill();
+      redisUp = false;
+      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+      // Redis is an accelerator, not a dependency: the instances stay ready.
+      assert.deepEqual([await readiness(writer), await readiness(reader)], [200, 200]);
 
-    await redis.restart();
-    redisUp = true;
-    // The instances reconnect one after another: keep the load on through that.
-    await relayed(20_000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    stop = true;
+      const connectedBefore = (server: TestServer) => REDIS_ROLES.map((role) => redisConnections(server, role));
+      const before = [connectedBefore(writer), connectedBefore(reader)];
+      await redis.restart();
+      redisUp = true;
+      // The connections come back one after another: the load stays on until all have.
+      await until(
+        () =>
+          [writer, reader].every((server, i) =>
+            REDIS_ROLES.every((role, j) => redisConnections(server, role) > (before[i]?.[j] ?? 0)),
+          ),
+        'every connection to Redis to be back',
+      );
+      await relayed(20_000);
+    } finally {
+      // However the test ends, the clients stop, so it fails with its own error, not a timeout.
+      stop = true;
+    }
     await load;
 
     assert.deepEqual(problems, [], 'every request answered 200, and every read saw the writes before it');

@@ -32,6 +32,8 @@ export async function call(
       ...headers,
     },
     body: JSON.stringify({ query, variables }),
+    // A request the server never answers fails the test rather than hanging it.
+    signal: AbortSignal.timeout(15_000),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
 }
