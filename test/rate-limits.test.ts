@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { register } from './helpers/accounts.js';
 import { PrivateRedis } from './helpers/redis.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { redisConnections, startTestServer, type TestServer } from './helpers/server.js';
 import { until } from './helpers/until.js';
 
 const [sqlite] = databaseTargets;
@@ -117,9 +117,10 @@ describe('rate limits', { skip: sqlite?.skip }, () => {
       first = await startTestServer(db, env);
       second = await startTestServer(db, env);
       // Until an instance's Redis connection is ready it counts alone: wait for both.
-      const connected = (server: TestServer) =>
-        server.logLines.some((line) => line.msg === 'redis connected' && line.role === 'rate limits');
-      await until(() => connected(first) && connected(second), 'both instances to reach Redis');
+      await until(
+        () => redisConnections(first, 'rate limits') > 0 && redisConnections(second, 'rate limits') > 0,
+        'both instances to reach Redis',
+      );
     });
     after(async () => {
       await first.close();

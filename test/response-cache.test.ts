@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { call, register, type Credential } from './helpers/accounts.js';
 import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/databases.js';
 import { PrivateRedis } from './helpers/redis.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { redisConnections, startTestServer, type TestServer } from './helpers/server.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { until } from './helpers/until.js';
 
@@ -52,10 +52,6 @@ async function cacheServing(instance: Instance, who: Credential): Promise<void> 
     100,
   );
 }
-
-/** How often `instance`'s response cache has (re)connected to Redis, by its log. */
-const redisConnections = (instance: Instance) =>
-  instance.server.logLines.filter((line) => line.msg === 'redis connected' && line.role === 'response cache').length;
 
 /** Registers `username` and answers its bearer token. */
 async function signUp(instance: Instance, username: string): Promise<{ token: string }> {
@@ -237,13 +233,15 @@ describe('response cache in Redis, shared by two instances on PostgreSQL', { ski
     const writer = await startInstance(db, { ...CACHE_ON, REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
     try {
       await cacheServing(writer, who);
-      const readerConnections = () => redisConnections(second);
-      const connectedBefore = readerConnections();
+      const connectedBefore = redisConnections(second.server, 'response cache');
 
       await proxy.cut();
       await redis.kill();
       await redis.restart();
-      await until(() => readerConnections() > connectedBefore, 'the reader to reconnect to Redis');
+      await until(
+        () => redisConnections(second.server, 'response cache') > connectedBefore,
+        'the reader to reconnect to Redis',
+      );
 
       // The reader caches an answer; the writer, still cut off, changes it and keeps the invalidation.
       await ask(second, who, MINE);

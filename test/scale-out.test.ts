@@ -12,6 +12,7 @@ import { postgresTarget, type TestDatabase } from './helpers/databases.js';
 import { startServerProcess, type ServerProcess } from './helpers/process.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { PrivateRedis } from './helpers/redis.js';
+import { afterSubscriptions } from './helpers/server.js';
 import { until } from './helpers/until.js';
 
 describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget.skip, timeout: 60_000 }, () => {
@@ -22,10 +23,10 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
   let client: Client;
   let token = '';
 
-  async function graphql(server: ServerProcess, query: string) {
+  async function graphql(server: ServerProcess, query: string, bearer = token) {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
       body: JSON.stringify({ query }),
     });
     return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown> } };
@@ -117,15 +118,13 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
       'mutation { login(username: "everywhere", password: "correct-horse-battery") { token } }',
     );
     const brief = (login.body.data?.login as { token: string }).token;
-    const started = (server: ServerProcess) => server.stdout().split('"msg":"subscription started"').length - 1;
-    const startedBefore = [started(first), started(second)];
     const query = 'subscription { changes { todo { description } } }';
-    const onFirst = await subscribeRaw(`${first.url.replace(/^http/, 'ws')}/graphql`, query, { token: brief });
-    const onSecond = await subscribeRaw(`${second.url.replace(/^http/, 'ws')}/graphql`, query, { token: brief });
-    await until(
-      () => started(first) > (startedBefore[0] ?? 0) && started(second) > (startedBefore[1] ?? 0),
-      'both subscriptions to start',
-    );
+    const subscribed = (server: ServerProcess) =>
+      afterSubscriptions(server, 'started', 1, () =>
+        subscribeRaw(`${server.url.replace(/^http/, 'ws')}/graphql`, query, { token: brief }),
+      );
+    const onFirst = await subscribed(first);
+    const onSecond = await subscribed(second);
 
     await redis.kill();
     const added = await graphql(second, 'mutation { addTodo(input: { description: "heard locally" }) { status } }');
@@ -136,11 +135,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
     );
 
     // The logout cannot cross to the second instance; its periodic session check ends that socket.
-    const logout = await fetch(`${first.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${brief}` },
-      body: JSON.stringify({ query: 'mutation { logout { status } }' }),
-    });
+    const logout = await graphql(first, 'mutation { logout { status } }', brief);
     assert.equal(logout.status, 200);
     await until(() => onFirst.closed() !== undefined, 'the socket on the logout instance to close');
     assert.equal(onFirst.closed()?.code, 4401);

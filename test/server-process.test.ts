@@ -12,6 +12,7 @@ import SQLite from 'better-sqlite3';
 import { databaseTargets, sqliteTarget, type TestDatabase } from './helpers/databases.js';
 import { postGraphQL, runScript, startServerProcess } from './helpers/process.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
+import { afterSubscriptions } from './helpers/server.js';
 import { until } from './helpers/until.js';
 
 const createTodo = (description: string) =>
@@ -107,15 +108,16 @@ describe('shutdown with live subscriptions', () => {
   it('closes WebSockets with 1001 and ends event streams on SIGTERM, then exits 0 at once', async () => {
     const server = await startServerProcess({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_MS: '4000' });
     const query = 'subscription { changes { kind todoId } }';
-    const subscriber = await subscribeRaw(server.url.replace(/^http/, 'ws') + '/graphql', query);
-    const stream = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query }),
-    });
-    const streamText = stream.text().catch((error: unknown) => `failed: ${String(error)}`);
-    const started = () => server.stdout().split('"msg":"subscription started"').length - 1;
-    await until(() => started() === 2, 'both subscriptions to start');
+    const [subscribing, stream] = await afterSubscriptions(server, 'started', 2, () => [
+      subscribeRaw(server.url.replace(/^http/, 'ws') + '/graphql', query),
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query }),
+      }),
+    ]);
+    const subscriber = await subscribing;
+    const streamText = (await stream).text().catch((error: unknown) => `failed: ${String(error)}`);
     // In-flight work finishes first: a change made just before the signal is delivered.
     const created = await postGraphQL(server.url, createTodo('last words'));
     assert.equal(created.status, 200);

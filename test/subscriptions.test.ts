@@ -171,20 +171,18 @@ for (const target of databaseTargets) {
       await Promise.all([bob.stop(), bobOnList.stop()]);
     });
 
+    /** Asks `url` for the changes as an event stream, with `token` as the bearer. */
+    const openStream = (url: string, token: string, signal?: AbortSignal) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: CHANGES }),
+        signal,
+      });
+
     it('streams the same changes as Server-Sent Events to a client that asks for text/event-stream', async () => {
       const controller = new AbortController();
-      const open = () =>
-        fetch(server.graphqlUrl, {
-          method: 'POST',
-          headers: {
-            accept: 'text/event-stream',
-            'content-type': 'application/json',
-            authorization: `Bearer ${tokens.alice ?? ''}`,
-          },
-          body: JSON.stringify({ query: CHANGES }),
-          signal: controller.signal,
-        });
-      const response = await opening(1, open);
+      const response = await opening(1, () => openStream(server.graphqlUrl, tokens.alice ?? '', controller.signal));
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
       // So that nginx, the production layout's load balancer, passes events on unbuffered.
@@ -204,23 +202,14 @@ for (const target of databaseTargets) {
       assert.equal(payload.data.changes.todo?.description, 'Over SSE');
       controller.abort();
 
-      const refused = await fetch(server.graphqlUrl, {
-        method: 'POST',
-        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: 'Bearer nope' },
-        body: JSON.stringify({ query: CHANGES }),
-      });
+      const refused = await openStream(server.graphqlUrl, 'nope');
       assert.equal(refused.status, 401);
     });
 
     /** The whole text of an event stream for `token`, once the server ends it. */
     const streamUntilEnded = async (url: string, token: string): Promise<string> => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: CHANGES }),
-        // A stream the server fails to end fails the test rather than hanging it.
-        signal: AbortSignal.timeout(15_000),
-      });
+      // A stream the server fails to end fails the test rather than hanging it.
+      const response = await openStream(url, token, AbortSignal.timeout(15_000));
       assert.equal(response.status, 200);
       return response.text();
     };

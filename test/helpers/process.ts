@@ -17,6 +17,8 @@ export interface ServerProcess {
   readonly url: string;
   readonly stdout: () => string;
   readonly stderr: () => string;
+  /** How many subscriptions it has logged as started, and as ended, so far (see afterSubscriptions). */
+  subscriptionCounts(): { started: number; ended: number };
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -58,6 +60,10 @@ export async function startServerProcess(env: Record<string, string>, cwd = proj
     url,
     stdout: () => stdout,
     stderr: () => stderr,
+    subscriptionCounts: () => ({
+      started: stdout.split('"msg":"subscription started"').length - 1,
+      ended: stdout.split('"msg":"subscription ended"').length - 1,
+    }),
     async stop(signal = 'SIGTERM') {
       // Already gone: by its own exit, or by a signal (exitCode stays null then).
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

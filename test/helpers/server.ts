@@ -132,7 +132,7 @@ export async function startTestServer(
  * subscriber must hear, or before relying on a freed place.
  */
 export async function afterSubscriptions<T>(
-  server: TestServer,
+  server: Pick<TestServer, 'subscriptionCounts'>,
   event: 'started' | 'ended',
   count: number,
   act: () => T,
@@ -142,3 +142,7 @@ export async function afterSubscriptions<T>(
   await until(() => server.subscriptionCounts()[event] >= target, `${count} subscriptions to be ${event}`);
   return result;
 }
+
+/** How often `server`'s Redis connection for `role` (e.g. 'response cache') has (re)connected, by its log. */
+export const redisConnections = (server: TestServer, role: string): number =>
+  server.logLines.filter((line) => line.msg === 'redis connected' && line.role === role).length;
