@@ -73,8 +73,8 @@ export interface Config {
   readonly introspection: boolean;
   /** How long the response cache keeps a result; 0 turns it off. */
   readonly responseCacheTtlSeconds: number;
-  /** Most results the in-memory response cache holds (without Redis). */
-  readonly responseCacheMaxEntries: number;
+  /** Memory the in-memory response cache may take (without Redis), in bytes. */
+  readonly responseCacheMaxBytes: number;
   /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
   readonly redisUrl: string | undefined;
 }
@@ -214,7 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: read.boolean('INTROSPECTION', !production),
     trustedDocuments: read.raw('TRUSTED_DOCUMENTS'),
     responseCacheTtlSeconds: read.integer('RESPONSE_CACHE_TTL_SECONDS', 0, 0, 86_400),
-    responseCacheMaxEntries: read.integer('RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+    responseCacheMaxBytes: read.integer('RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
     maxQueuedChanges: read.integer('MAX_QUEUED_CHANGES', 1000, 1, 1_000_000),
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {

@@ -166,6 +166,53 @@ for (const target of databaseTargets) {
 
     cacheContract(() => ({ reader: instance, writer: instance }));
 
+    it('is bounded by bytes: an answer over 1 MiB is never kept, and new answers push out the oldest', async () => {
+      const small = await startInstance(db, { ...CACHE_ON, RESPONSE_CACHE_MAX_BYTES: String(1024 * 1024) });
+      try {
+        const who = await signUp(small, 'hoarder');
+        const { db: kysely } = small.server.database;
+        const inbox = await kysely
+          .selectFrom('lists')
+          .innerJoin('users', 'users.id', 'lists.owner_id')
+          .select('lists.id')
+          .where('users.username', '=', 'hoarder')
+          .executeTakeFirstOrThrow();
+        const now = new Date().toISOString();
+        const todo = { due_date: '2030-01-01', owner_id: 0, list_id: inbox.id, created_at: now, updated_at: now };
+        const owner = await kysely
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', 'hoarder')
+          .executeTakeFirstOrThrow();
+        await kysely
+          .insertInto('todos')
+          .values(
+            Array.from({ length: 100 }, (_, i) => ({
+              ...todo,
+              owner_id: owner.id,
+              description: `Heavy ${i}`,
+              notes: 'n'.repeat(10_000),
+            })),
+          )
+          .execute();
+
+        // About 2 MB of notes: answered every time, kept never.
+        const huge =
+          '{ a: allTodos(first: 100) { edges { node { notes } } } b: allTodos(last: 100) { edges { node { notes } } } }';
+        await ask(small, who, huge);
+        assert.equal((await ask(small, who, huge)).cached, false);
+
+        // About 100 kB each (twice that in memory): a few fit, and the first goes as others come.
+        const tenth = (name: string) => `query ${name} { allTodos(first: 10) { edges { node { notes } } } }`;
+        await ask(small, who, tenth('First'));
+        assert.equal((await ask(small, who, tenth('First'))).cached, true);
+        for (let i = 0; i < 6; i += 1) await ask(small, who, tenth(`Other${i}`));
+        assert.equal((await ask(small, who, tenth('First'))).cached, false, 'a cache bounded by bytes forgot it');
+      } finally {
+        await small.server.close();
+      }
+    });
+
     it('is off unless RESPONSE_CACHE_TTL_SECONDS is set', async () => {
       const plain = await startInstance(db, {});
       try {

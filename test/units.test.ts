@@ -8,7 +8,6 @@ import { readSessionCookie } from '../src/accounts/session-cookie.js';
 import { SessionTokens } from '../src/accounts/tokens.js';
 import { readPlainPost } from '../src/graphql/plain-post.js';
 import { SubscriberQueue } from '../src/changes/subscriber-queue.js';
-import { LruMap } from '../src/lru-map.js';
 import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
 import { parseTodoId } from '../src/todos/todo-id.js';
 
@@ -123,23 +122,6 @@ describe('configuration', () => {
         error.problems.some((p) => p.startsWith('GRAPHIQL')) &&
         error.problems.some((p) => p.startsWith('SQLITE_SYNCHRONOUS')),
     );
-  });
-});
-
-describe('LRU map', () => {
-  it('drops the least recently used entry when full', () => {
-    const map = new LruMap<string, number>(2);
-    map.set('a', 1);
-    map.set('b', 2);
-    assert.equal(map.get('a'), 1); // a is now the most recent
-    map.set('c', 3);
-    assert.equal(map.get('b'), undefined);
-    assert.equal(map.get('a'), 1);
-    assert.equal(map.get('c'), 3);
-    map.set('a', 10); // replacing refreshes without growing
-    map.set('d', 4);
-    assert.equal(map.get('c'), undefined);
-    assert.equal(map.get('a'), 10);
   });
 });
 

@@ -11,6 +11,6 @@ export function createResponseCache(config: Config, logger: Logger): ResponseCac
   return new ResponseCache(
     config.redisUrl
       ? new RedisResponseStore(config.redisUrl, ttl, logger)
-      : new MemoryResponseStore(ttl, config.responseCacheMaxEntries),
+      : new MemoryResponseStore(ttl, config.responseCacheMaxBytes),
   );
 }

@@ -1,18 +1,24 @@
 /** The response cache in this process's memory: right for one instance, wrong for several. */
-import { LruMap } from '../lru-map.js';
-import type { ResponseStore } from './response-cache.js';
+import { LRUCache } from 'lru-cache';
+import { MAX_CACHED_RESULT_BYTES, type ResponseStore } from './response-cache.js';
 
 export class MemoryResponseStore implements ResponseStore {
-  readonly #entries: LruMap<string, { readonly result: string; readonly expires: number }>;
+  /**
+   * Results by owner, generation and key, bounded by their size (a result is
+   * JSON text, two bytes a character in memory), least recently used out first.
+   */
+  readonly #entries: LRUCache<string, string>;
   /** Each owner's generation: a number from one counter, so a generation is never reused. */
   readonly #generations = new Map<number, number>();
   #counter = 0;
 
-  constructor(
-    private readonly ttlSeconds: number,
-    maxEntries: number,
-  ) {
-    this.#entries = new LruMap(maxEntries);
+  constructor(ttlSeconds: number, maxBytes: number) {
+    this.#entries = new LRUCache({
+      maxSize: maxBytes,
+      maxEntrySize: 2 * MAX_CACHED_RESULT_BYTES,
+      sizeCalculation: (result) => 2 * result.length,
+      ttl: ttlSeconds * 1000,
+    });
   }
 
   generation(owner: number): Promise<string> {
@@ -20,12 +26,11 @@ export class MemoryResponseStore implements ResponseStore {
   }
 
   get(owner: number, generation: string, key: string): Promise<string | undefined> {
-    const entry = this.#entries.get(`${owner}:${generation}:${key}`);
-    return Promise.resolve(entry && entry.expires > Date.now() ? entry.result : undefined);
+    return Promise.resolve(this.#entries.get(`${owner}:${generation}:${key}`));
   }
 
   set(owner: number, generation: string, key: string, result: string): Promise<void> {
-    this.#entries.set(`${owner}:${generation}:${key}`, { result, expires: Date.now() + this.ttlSeconds * 1000 });
+    this.#entries.set(`${owner}:${generation}:${key}`, result);
     return Promise.resolve();
   }
 

@@ -13,6 +13,12 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
 
+/**
+ * Largest result kept, in bytes of JSON: a larger one is answered and
+ * forgotten, rather than pushing out hundreds of everyday ones (or filling Redis).
+ */
+export const MAX_CACHED_RESULT_BYTES = 1024 * 1024;
+
 /** Where results live: process memory, or Redis for many instances. */
 export interface ResponseStore {
   /** The owner's current generation. */
@@ -49,7 +55,11 @@ export class ResponseCache {
     }
     const result = await run();
     if (generation !== undefined && !result.errors) {
-      await this.store.set(query.owner, generation, key, JSON.stringify(result)).catch(() => undefined);
+      const text = JSON.stringify(result);
+      // Characters, each at least a byte: a cheap bound before an exact count.
+      if (text.length <= MAX_CACHED_RESULT_BYTES && Buffer.byteLength(text) <= MAX_CACHED_RESULT_BYTES) {
+        await this.store.set(query.owner, generation, key, text).catch(() => undefined);
+      }
     }
     return { result, hit: false };
   }

@@ -15,7 +15,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { Kysely, QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
-import { LruMap } from '../lru-map.js';
+import { LRUCache } from 'lru-cache';
 
 /** Distinct SQL texts kept prepared; the application's queries are far fewer. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -55,7 +55,7 @@ export interface SqliteStatements extends SqliteDatabase {
 }
 
 export function sqliteForKysely(database: SQLite.Database, onStatement?: (sqlText: string) => void): SqliteStatements {
-  const statements = new LruMap<string, Statement>(STATEMENT_CACHE_SIZE);
+  const statements = new LRUCache<string, Statement>({ max: STATEMENT_CACHE_SIZE });
   return {
     close: () => database.close(),
     execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined {

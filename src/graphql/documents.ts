@@ -22,7 +22,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { LruMap } from '../lru-map.js';
+import { LRUCache } from 'lru-cache';
 import { checkLimits, limitError, type DocumentLimits } from './document-limits.js';
 import { withCode } from './errors.js';
 
@@ -35,9 +35,17 @@ type Compilation = CompiledQuery | null;
 /** Longest document text the cache keeps (and graphql-jit compiles), in characters. */
 const MAX_CACHED_LENGTH = 16 * 1024;
 
+/**
+ * A parsed document holds about 80 bytes of syntax tree (tokens, locations)
+ * per character of its text, measured on graphql-js 16. The cache counts each
+ * entry so, to be bounded by memory rather than by a count.
+ */
+const TREE_BYTES_PER_CHARACTER = 80;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
 export interface DocumentCacheOptions {
-  /** Distinct valid documents kept. */
-  readonly maxEntries?: number;
+  /** Memory the cached documents may take, estimated from their length. */
+  readonly maxBytes?: number;
   readonly limits: DocumentLimits;
   /** Whether the schema may be introspected, and unknown names answered with suggestions. */
   readonly introspection: boolean;
@@ -45,7 +53,7 @@ export interface DocumentCacheOptions {
 
 export class DocumentCache {
   readonly #schema: GraphQLSchema;
-  readonly #documents: LruMap<string, DocumentNode>;
+  readonly #documents: LRUCache<string, DocumentNode>;
   readonly #compilations = new WeakMap<DocumentNode, Map<string, Compilation>>();
   /** Documents kept in the cache: only these are compiled. */
   readonly #cached = new WeakSet<DocumentNode>();
@@ -59,7 +67,10 @@ export class DocumentCache {
     this.#limits = options.limits;
     this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
     this.#suggestions = options.introspection;
-    this.#documents = new LruMap(options.maxEntries ?? 1000);
+    this.#documents = new LRUCache({
+      maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
+      sizeCalculation: (_document, query) => query.length * TREE_BYTES_PER_CHARACTER,
+    });
   }
 
   /** The parsed, validated document for `query`, or the errors that make it unusable. */
@@ -95,9 +106,8 @@ export class DocumentCache {
     // push the valid ones out.
     if (errors.length > 0) return { errors };
 
-    // The cache is bounded by count, so each entry must be small too: a thousand
-    // documents of a megabyte-long string literal would hold gigabytes. A long one
-    // is parsed each time it comes, and runs on graphql-js rather than compiled.
+    // A long document is parsed each time it comes, and runs on graphql-js rather
+    // than compiled: one of them would push out hundreds of everyday ones.
     if (query.length <= MAX_CACHED_LENGTH) {
       this.#documents.set(query, document);
       this.#cached.add(document);
