@@ -160,6 +160,42 @@ for (const target of databaseTargets) {
       assert.equal((later.body.data?.login as { status: boolean }).status, true);
     });
 
+    it('checks no more than LOGIN_MAX_FAILURES passwords for concurrent attempts, across two instances', async () => {
+      const throttle = { LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '600' };
+      const instances = [await startTestServer(db, throttle), await startTestServer(db, throttle)];
+      try {
+        await register(server, 'babbage');
+        const answers = await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            call(instances[i % 2] ?? server, LOGIN, { username: 'babbage', password: `wrong-${i}-guess` }),
+          ),
+        );
+        const codeOf = (answer: (typeof answers)[number]) =>
+          (answer.body.data?.login as { error: { code: string } }).error.code;
+        const codes = answers.map(codeOf);
+        // Concurrent attempts may refuse one another (each counts the others'
+        // records): never more than three passwords checked, maybe fewer.
+        const checked = codes.filter((code) => code === 'INVALID_CREDENTIALS').length;
+        assert.ok(checked <= 3, codes.join(' '));
+        assert.equal(codes.filter((code) => code === 'RATE_LIMITED').length, 60 - checked);
+        // One at a time, the rest of the three are checked, and then no more.
+        const after: string[] = [];
+        for (let i = 0; i < 4; i += 1) {
+          const late = await call(instances[0] ?? server, LOGIN, { username: 'babbage', password: `late-${i}-guess` });
+          after.push(codeOf(late));
+        }
+        assert.deepEqual(after, [
+          ...Array<string>(3 - checked).fill('INVALID_CREDENTIALS'),
+          ...Array<string>(1 + checked).fill('RATE_LIMITED'),
+        ]);
+        // The right password now waits for the window like any other.
+        const right = await call(instances[0] ?? server, LOGIN, { username: 'babbage', password: PASSWORD });
+        assert.equal((right.body.data?.login as { error: { code: string } }).error.code, 'RATE_LIMITED');
+      } finally {
+        for (const instance of instances) await instance.close();
+      }
+    });
+
     it('refuses malformed, tampered, foreign and expired tokens with 401 UNAUTHENTICATED', async () => {
       const { token } = await register(server, 'knuth');
       const [header, payload, signature = ''] = token.split('.');

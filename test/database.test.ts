@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { migrateToLatest, migrateUpTo } from '../src/db/migrate.js';
+import { findUsers } from '../src/accounts/accounts.repository.js';
 import { ANONYMOUS_OWNER } from '../src/db/tables.js';
 import { findTodo, insertTodo, listTodos } from '../src/todos/todos.repository.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
@@ -129,4 +130,82 @@ for (const target of databaseTargets) {
       }
     });
   });
+}
+
+for (const target of databaseTargets) {
+  describe(`foreign keys on ${target.name} (migration 0004)`, { skip: target.skip }, () => {
+    it('removes rows that point nowhere, then keeps any from pointing nowhere, handing out no deleted id again', async () => {
+      const testDb = await target.create();
+      const database = openDatabase(testDb.location);
+      const run = <Row>(statement: RawBuilder<Row>) => statement.execute(database.db);
+      try {
+        await migrateUpTo(database, '0003_create_lists');
+        const now = '2026-01-01T00:00:00.000Z';
+        await run(sql`insert into users (id, username, username_key, password_hash, created_at)
+          values (7, 'old', 'old', 'x', ${now})`);
+        const { rows: lists } = await run(sql<{ id: number }>`insert into lists (owner_id, name, is_inbox, created_at)
+          values (7, 'Kept', ${sql.lit(false)}, ${now}) returning id`);
+        const kept = lists[0]?.id ?? assert.fail();
+        await run(
+          sql`insert into list_members (list_id, user_id, role, created_at) values (${kept}, 7, 'VIEWER', ${now})`,
+        );
+        const todo = async (list: number) => {
+          const { rows } = await run(sql<{ id: number }>`insert into todos
+            (description, due_date, owner_id, list_id, created_at, updated_at)
+            values ('old todo', '2030-01-01', 7, ${list}, ${now}, ${now}) returning id`);
+          return rows[0]?.id ?? assert.fail();
+        };
+        const stays = await todo(kept);
+        // Left behind by a list deleted while a todo was being added to it.
+        await todo(kept + 1000);
+        // The highest id yet, deleted: it must never be handed out again.
+        const highest = await todo(kept);
+        await run(sql`delete from todos where id = ${highest}`);
+
+        await migrateToLatest(database);
+
+        const left = await database.db.selectFrom('todos').select(['id', 'list_id']).orderBy('id').execute();
+        assert.deepEqual(left, [{ id: stays, list_id: kept }]);
+        await assert.rejects(
+          run(sql`insert into todos (description, due_date, owner_id, list_id, created_at, updated_at)
+            values ('nowhere', '2030-01-01', 7, ${kept + 1000}, ${now}, ${now})`),
+          /foreign key|FOREIGN KEY/,
+        );
+        await assert.rejects(
+          run(sql`insert into lists (owner_id, name, is_inbox, created_at)
+            values (12345, 'Nobody', ${sql.lit(false)}, ${now})`),
+          /foreign key|FOREIGN KEY/,
+        );
+        const fresh = await insertTodoInto(database, kept);
+        assert.ok(fresh > highest, `id ${fresh} was handed out again`);
+        // Deleting a list takes its todos and memberships with it.
+        await database.db.deleteFrom('lists').where('id', '=', kept).execute();
+        assert.deepEqual(await database.db.selectFrom('todos').select('id').execute(), []);
+        assert.deepEqual(await database.db.selectFrom('list_members').select('list_id').execute(), []);
+        // The anonymous space is an owner like any other, and no user anyone can find.
+        assert.equal((await findUsers(database.db, [ANONYMOUS_OWNER])).length, 0);
+        assert.equal((await database.db.selectFrom('users').select('id').where('id', '=', 0).execute()).length, 1);
+      } finally {
+        await database.close();
+        await testDb.drop();
+      }
+    });
+  });
+}
+
+async function insertTodoInto(database: Database, list: number): Promise<number> {
+  const now = new Date().toISOString();
+  const row = await database.db
+    .insertInto('todos')
+    .values({
+      description: 'new',
+      due_date: '2030-01-01',
+      owner_id: 7,
+      list_id: list,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }

@@ -177,7 +177,11 @@ describe('a fault while resolving a subscription event, on postgres', { skip: po
   });
 
   it('reaches WebSocket and SSE subscribers as SERVICE_UNAVAILABLE, not as the database error', async () => {
-    // Todo.owner reads `users`, which the mutation (anonymous) does not touch.
+    // Todo.owner reads `users`, which markDone does not touch (creating a todo
+    // would: todos.owner_id is a foreign key), so the todo is made beforehand.
+    const { createTodo } = await server.data<{ createTodo: { todo: { id: string } } }>(
+      'mutation { createTodo(description: "Watched", dueDate: "01-01-2031") { todo { id } } }',
+    );
     const query = 'subscription { changes { kind todo { owner { username } } } }';
     const client = createClient({
       url: server.graphqlUrl.replace(/^http/, 'ws'),
@@ -196,10 +200,10 @@ describe('a fault while resolving a subscription event, on postgres', { skip: po
     await locker.connect();
     try {
       await locker.query('begin; lock table users in access exclusive mode');
-      const created = await server.data<{ createTodo: { success: boolean } }>(
-        'mutation { createTodo(description: "Watched", dueDate: "01-01-2031") { success } }',
+      const done = await server.data<{ markDone: { success: boolean } }>(
+        `mutation { markDone(todoId: "${createTodo.todo.id}") { success } }`,
       );
-      assert.equal(created.createTodo.success, true);
+      assert.equal(done.markDone.success, true);
 
       const event = await firstOverWebSocket;
       if (event.done) assert.fail('the subscription ended without an event');

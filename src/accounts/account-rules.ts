@@ -7,11 +7,10 @@ import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { insertInbox } from '../lists/lists.repository.js';
 import {
+  claimLoginAttempt,
   clearFailures,
   findUserForLogin,
   insertUser,
-  recentFailures,
-  recordFailure,
   type UserRecord,
 } from './accounts.repository.js';
 import { accountErrors, checkRegistration, usernameKey, type AccountError } from './credentials.js';
@@ -69,18 +68,17 @@ export class AccountRules {
 
   async login(request: AccountRequest, username: string, password: string): Promise<LoginResult> {
     const key = usernameKey(username);
-    const windowStart = new Date(Date.now() - this.throttle.windowSeconds * 1000);
-    const { count, oldest } = await recentFailures(request.db, key, windowStart);
-    if (count >= this.throttle.maxFailures) {
-      const liftsAt = (oldest?.getTime() ?? Date.now()) + this.throttle.windowSeconds * 1000;
-      return failed(accountErrors.rateLimited(Math.max(1, Math.ceil((liftsAt - Date.now()) / 60_000))));
+    const claim = await claimLoginAttempt(request.db, key, this.throttle);
+    if ('refusedUntil' in claim) {
+      const minutes = Math.max(1, Math.ceil((claim.refusedUntil.getTime() - Date.now()) / 60_000));
+      return failed(accountErrors.rateLimited(minutes));
     }
     const user = await findUserForLogin(request.db, key);
     // An unknown username is checked against a decoy hash: same work, same time, same answer.
     const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !matches) {
-      await recordFailure(request.db, key);
-      await clearFailures(request.db, key, windowStart);
+      // The attempt stays recorded as a failure; those older than the window go.
+      await clearFailures(request.db, key, new Date(Date.now() - this.throttle.windowSeconds * 1000));
       return failed(accountErrors.invalidCredentials);
     }
     await clearFailures(request.db, key);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { preparedQuery } from '../db/prepared-query.js';
-import type { Tables } from '../db/tables.js';
+import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 
 type Executor = Kysely<Tables>;
 
@@ -51,6 +51,7 @@ export async function findUserForLogin(
     .selectFrom('users')
     .select(['id', 'username', 'password_hash'])
     .where('username_key', '=', usernameKey)
+    .where('id', '<>', ANONYMOUS_OWNER)
     .executeTakeFirst();
   return row && { id: row.id, username: row.username, passwordHash: row.password_hash };
 }
@@ -140,23 +141,37 @@ export async function revokeSession(db: Executor, sessionId: string): Promise<vo
     .execute();
 }
 
-/** How many logins for `usernameKey` failed since `since`, and when the oldest of them did (the limit lifts when it leaves the window). */
-export async function recentFailures(
+/**
+ * Records a login attempt for `usernameKey` as a failure before its password
+ * is checked, unless that would make more than `maxFailures` within the
+ * window. Recording first is what makes the throttle hold for concurrent
+ * attempts, on every instance: each counts the others' records, so no more
+ * than `maxFailures` passwords are ever checked within a window. The caller
+ * clears the records if the password matches. A refused attempt leaves no
+ * record, and says when the oldest failure leaves the window.
+ */
+export async function claimLoginAttempt(
   db: Executor,
   usernameKey: string,
-  since: Date,
-): Promise<{ count: number; oldest: Date | undefined }> {
+  throttle: { readonly maxFailures: number; readonly windowSeconds: number },
+): Promise<{ readonly attempt: number } | { readonly refusedUntil: Date }> {
+  const windowMs = throttle.windowSeconds * 1000;
+  const since = new Date(Date.now() - windowMs);
+  const attempt = await db
+    .insertInto('login_failures')
+    .values({ username_key: usernameKey, failed_at: now() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const row = await db
     .selectFrom('login_failures')
     .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min('failed_at').as('oldest')])
     .where('username_key', '=', usernameKey)
     .where('failed_at', '>', since.toISOString())
     .executeTakeFirst();
-  return { count: Number(row?.count ?? 0), oldest: row?.oldest ? new Date(row.oldest) : undefined };
-}
-
-export async function recordFailure(db: Executor, usernameKey: string): Promise<void> {
-  await db.insertInto('login_failures').values({ username_key: usernameKey, failed_at: now() }).execute();
+  if (Number(row?.count ?? 0) <= throttle.maxFailures) return { attempt: attempt.id };
+  await db.deleteFrom('login_failures').where('id', '=', attempt.id).execute();
+  const oldest = row?.oldest ? new Date(row.oldest).getTime() : Date.now();
+  return { refusedUntil: new Date(oldest + windowMs) };
 }
 
 /** Forgets failures older than the window (they no longer count) and, after a success, all of them. */
@@ -177,13 +192,23 @@ export async function settingOrCreate(db: Executor, key: string, create: () => s
   return row.value;
 }
 
-/** The users with these ids (for DataLoader: one query per batch). */
+/** The users with these ids (for DataLoader: one query per batch); the anonymous space is none. */
 export async function findUsers(db: Executor, ids: readonly number[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute();
+  return db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where('id', 'in', ids)
+    .where('id', '<>', ANONYMOUS_OWNER)
+    .execute();
 }
 
 /** The user with this username (letter case ignored). */
 export async function findUserByName(db: Executor, usernameKey: string): Promise<UserRecord | undefined> {
-  return db.selectFrom('users').select(['id', 'username']).where('username_key', '=', usernameKey).executeTakeFirst();
+  return db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where('username_key', '=', usernameKey)
+    .where('id', '<>', ANONYMOUS_OWNER)
+    .executeTakeFirst();
 }

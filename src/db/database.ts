@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyConfig } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely';
 import pg from 'pg';
 import type { DatabaseLocation, SqliteSynchronous } from '../config.js';
+import { SerializedSqliteDialect } from './sqlite-dialect.js';
 import { registerSqlite, sqliteForKysely } from './sqlite-statements.js';
 import type { Tables } from './tables.js';
 
@@ -79,7 +80,7 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
   database.pragma('foreign_keys = ON');
   const statements = sqliteForKysely(database, options.onStatement);
   const db = new Kysely<Tables>({
-    dialect: new SqliteDialect({ database: statements }),
+    dialect: new SerializedSqliteDialect({ database: statements }),
     log: statementLog(options.onStatement),
   });
   registerSqlite(db as Kysely<unknown>, statements);

@@ -8,10 +8,10 @@ export interface TodosTable {
   completed: Generated<boolean | number>;
   /** Calendar date as ISO `YYYY-MM-DD` text on both dialects. */
   due_date: string;
-  /** The user who created the todo; ANONYMOUS_OWNER for the shared anonymous space. */
+  /** The user who created the todo; ANONYMOUS_OWNER for the shared anonymous space (a foreign key). */
   owner_id: Generated<number>;
-  /** The list the todo is in; set on every todo (null only in a row written before lists existed). */
-  list_id: number | null;
+  /** The list the todo is in (a foreign key: deleting the list deletes its todos). */
+  list_id: number;
   notes: string | null;
   /** The Priority's rank: 0 LOW, 1 NORMAL, 2 HIGH, 3 URGENT (see todo.ts). */
   priority: Generated<number>;
@@ -38,7 +38,10 @@ export interface ListMembersTable {
   created_at: IsoTime;
 }
 
-/** Owner id of the anonymous space: user ids start at 1. */
+/**
+ * Owner id of the anonymous space. It is a row of `users` (so every owner_id is
+ * a foreign key) that no one can log in as, share with or see as a user.
+ */
 export const ANONYMOUS_OWNER = 0;
 
 /** Times are ISO-8601 UTC text (`toISOString()`) on both dialects. */

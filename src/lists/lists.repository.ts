@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ListsTable, Tables } from '../db/tables.js';
+import { writeTransaction } from '../db/transaction.js';
 import { accessibleListIds, type ListAccess, type ListRole } from './list-access.js';
 
 type Executor = Kysely<Tables>;
@@ -102,20 +103,25 @@ export async function renameList(
   return row && toRecord(row);
 }
 
-/** Deletes a list the caller owns with its todos (not an Inbox); returns whether it did. */
-export async function deleteList(db: Executor, owner: number, id: number): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+/**
+ * Deletes a list the caller owns (not an Inbox) and, through the foreign keys,
+ * its todos and memberships. Returns who could read it until then (for the
+ * announcement), read while the list is held, or undefined when nothing was deleted.
+ */
+export async function deleteList(db: Executor, owner: number, id: number): Promise<number[] | undefined> {
+  return writeTransaction(db, async (trx) => {
     const list = await trx
       .selectFrom('lists')
       .select('id')
       .where('id', '=', id)
       .where('is_inbox', '=', sql<boolean>`false`)
       .where('id', 'in', accessibleListIds(trx, owner, 'own'))
+      .forUpdate()
       .executeTakeFirst();
-    if (!list) return false;
-    await trx.deleteFrom('todos').where('list_id', '=', id).execute();
+    if (!list) return undefined;
+    const audience = await listAudience(trx, [id]);
     await trx.deleteFrom('lists').where('id', '=', id).execute();
-    return true;
+    return audience;
   });
 }
 
@@ -133,7 +139,6 @@ export async function countTodos(
     .groupBy(['list_id', 'completed'])
     .execute();
   for (const row of rows) {
-    if (row.list_id === null) continue;
     const entry = counts.get(row.list_id) ?? { open: 0, done: 0 };
     if (row.completed) entry.done += Number(row.count);
     else entry.open += Number(row.count);
@@ -168,17 +173,11 @@ export async function findMembers(db: Executor, listIds: readonly number[]): Pro
   }));
 }
 
-async function ownsList(db: Executor, owner: number, listId: number): Promise<boolean> {
-  const owned = await db
-    .selectFrom('lists')
-    .select('id')
-    .where('id', '=', listId)
-    .where('id', 'in', accessibleListIds(db, owner, 'own'))
-    .executeTakeFirst();
-  return owned !== undefined;
-}
-
-/** Adds `userId` to a list the caller owns as `role`, or changes their role; false when the caller does not own it. */
+/**
+ * Adds `userId` to a list the caller owns as `role`, or changes their role;
+ * false when the caller does not own it. The list is held while it is shared,
+ * so that it cannot be deleted in between.
+ */
 export async function shareList(
   db: Executor,
   owner: number,
@@ -186,8 +185,16 @@ export async function shareList(
   userId: number,
   role: ListRole,
 ): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    if (!(await ownsList(trx, owner, listId))) return false;
+  return writeTransaction(db, async (trx) => {
+    const list = await trx
+      .selectFrom('lists')
+      .select('id')
+      .where('id', '=', listId)
+      .where('id', 'in', accessibleListIds(trx, owner, 'own'))
+      // Not FOR UPDATE: todo writes hold the list FOR KEY SHARE and need not wait.
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    if (!list) return false;
     await trx
       .insertInto('list_members')
       .values({ list_id: listId, user_id: userId, role, created_at: new Date().toISOString() })
@@ -197,13 +204,18 @@ export async function shareList(
   });
 }
 
-/** Removes `userId` from a list the caller owns; false when the caller does not own it. */
+/** Removes `userId` from a list the caller owns; false when the caller does not own it (or it is gone). */
 export async function unshareList(db: Executor, owner: number, listId: number, userId: number): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    if (!(await ownsList(trx, owner, listId))) return false;
-    await trx.deleteFrom('list_members').where('list_id', '=', listId).where('user_id', '=', userId).execute();
-    return true;
-  });
+  const removed = await db
+    .deleteFrom('list_members')
+    .where('list_id', '=', listId)
+    .where('user_id', '=', userId)
+    .where('list_id', 'in', accessibleListIds(db, owner, 'own'))
+    .returning('user_id')
+    .executeTakeFirst();
+  if (removed) return true;
+  // Not a member: done all the same, if the list is still the caller's.
+  return (await findLists(db, owner, [listId], 'own')).length > 0;
 }
 
 /** Each membership of these lists, as ids only: announcing a change reads no more than it needs. */

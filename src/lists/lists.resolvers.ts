@@ -1,5 +1,5 @@
 /** Resolvers for lists: the caller's lists, one list, creating, renaming and deleting them. */
-import { isWatched, publishDeletedList, publishList } from '../changes/publish.js';
+import { publishDeletedList, publishList } from '../changes/publish.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseId } from '../todos/todo-id.js';
@@ -10,7 +10,6 @@ import {
   deleteList,
   findLists,
   insertList,
-  listAudience,
   listLists,
   renameList,
   shareList,
@@ -122,10 +121,9 @@ export const listResolvers: Resolvers = {
       const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
       const listId = parseId(list);
-      // Who may read the list is read before it goes: its members go with it.
-      const audience = listId === null || !isWatched(context) ? [] : await listAudience(context.db, [listId]);
-      const deleted = listId !== null && (await deleteList(context.db, owner, listId));
-      if (deleted) {
+      // Who could read the list, read as it goes: its members go with it.
+      const audience = listId === null ? undefined : await deleteList(context.db, owner, listId);
+      if (listId !== null && audience !== undefined) {
         await publishDeletedList(context, listId, audience);
         return { status: true, errors: [], deletedId: list };
       }

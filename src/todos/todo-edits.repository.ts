@@ -3,12 +3,19 @@
  * updates, and bulk operations that apply to all the todos named or to none.
  * Access comes from list-access.ts: a todo or list the caller may not change is
  * reported as missing, and nothing is written.
+ *
+ * Each write holds under concurrency (docs/concurrency.md): the todos it
+ * changes and the list it moves them into are locked first, the statement
+ * that writes carries the caller's access as its own condition, and a bulk
+ * write that changed fewer rows than it was given (another request deleted one,
+ * or moved it out of the caller's reach, a moment before) rolls back and says which.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
+import { writeTransaction } from '../db/transaction.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import type { TodoChanges } from './todo-input.js';
-import { todoColumns, toTodoRecord } from './todos.repository.js';
+import { lockTodos, todoColumns, toTodoRecord } from './todos.repository.js';
 import type { TodoRecord } from './todo.js';
 
 type Executor = Kysely<Tables>;
@@ -16,14 +23,23 @@ type Executor = Kysely<Tables>;
 export type EditResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly missing: 'list' | readonly number[] };
 
-/** The list a todo goes into, if the caller may change it: `listId`, or else the caller's Inbox. */
-async function writableList(db: Executor, owner: number, listId: number | undefined): Promise<number | undefined> {
+const missingList = { ok: false, missing: 'list' } as const;
+
+/**
+ * The list a todo goes into, if the caller may change it: `listId`, or else the
+ * caller's Inbox. The row is locked against deletion (FOR KEY SHARE, which
+ * renames and shares do not wait for) until the transaction ends, so the todo
+ * never lands in a list deleted meanwhile.
+ */
+async function lockWritableList(db: Executor, owner: number, listId: number | undefined): Promise<number | undefined> {
   const lists = db.selectFrom('lists').select('lists.id');
   const row = await (
     listId === undefined
       ? lists.where('lists.owner_id', '=', owner).where('lists.is_inbox', '=', sql<boolean>`true`)
       : lists.where('lists.id', '=', listId).where('lists.id', 'in', accessibleListIds(db, owner, 'write'))
-  ).executeTakeFirst();
+  )
+    .forKeyShare()
+    .executeTakeFirst();
   return row?.id;
 }
 
@@ -44,9 +60,9 @@ export async function createTodoItem(
   owner: number,
   changes: TodoChanges & { description: string; due_date: string },
 ): Promise<EditResult<TodoRecord>> {
-  return db.transaction().execute(async (trx) => {
-    const listId = await writableList(trx, owner, changes.listId);
-    if (listId === undefined) return { ok: false, missing: 'list' } as const;
+  return writeTransaction(db, async (trx) => {
+    const listId = await lockWritableList(trx, owner, changes.listId);
+    if (listId === undefined) return missingList;
     const now = new Date().toISOString();
     const row = await trx
       .insertInto('todos')
@@ -64,35 +80,22 @@ export async function createTodoItem(
   });
 }
 
-/** The ids among `ids` the caller may not change (or that do not exist), and the list of each other one. */
-async function reachable(
-  trx: Executor,
-  owner: number,
-  ids: readonly number[],
-): Promise<{ missing: number[]; lists: Map<number, number> }> {
-  const found = await trx
-    .selectFrom('todos')
-    .select(['id', 'list_id'])
-    .where('id', 'in', ids)
-    .where('list_id', 'in', accessibleListIds(trx, owner, 'write'))
-    .execute();
-  const lists = new Map(found.map((row) => [row.id, row.list_id ?? 0]));
-  return { missing: ids.filter((id) => !lists.has(id)), lists };
-}
-
-/** Applies `changes` to every todo named, or to none when any of them (or the target list) is out of reach. */
+/**
+ * Applies `changes` to every todo named, or to none when any of them (or the
+ * target list) is out of reach. `previousLists` says where each todo was before
+ * a move.
+ */
 export async function updateTodos(
   db: Executor,
   owner: number,
   ids: readonly number[],
   changes: TodoChanges,
 ): Promise<EditResult<{ todos: TodoRecord[]; previousLists: ReadonlyMap<number, number> }>> {
-  return db.transaction().execute(async (trx) => {
-    const { missing, lists } = await reachable(trx, owner, ids);
-    if (missing.length > 0) return { ok: false, missing } as const;
-    if (changes.listId !== undefined && (await writableList(trx, owner, changes.listId)) === undefined) {
-      return { ok: false, missing: 'list' } as const;
-    }
+  return writeTransaction(db, async (trx, rollback) => {
+    const target = changes.listId;
+    // Where each todo is now, held there until this commits.
+    const previousLists = await lockTodos(trx, ids);
+    if (target !== undefined && (await lockWritableList(trx, owner, target)) === undefined) return missingList;
     const now = new Date().toISOString();
     // Completing an already completed todo keeps its completion time.
     const { completed_at: completedAt, ...set } = columnsFor(changes, now);
@@ -107,11 +110,22 @@ export async function updateTodos(
             }),
       }))
       .where('id', 'in', ids)
+      // The caller's access, as it is when the row is written: a todo moved out
+      // of the caller's reach a moment ago is not written, whatever was read before.
+      .where('list_id', 'in', accessibleListIds(trx, owner, 'write'))
+      .$if(target !== undefined, (update) =>
+        update.where((eb) => eb(sql.val(target), 'in', accessibleListIds(trx, owner, 'write'))),
+      )
       .returning(todoColumns)
       .execute();
+    if (rows.length < ids.length) {
+      const written = new Set(rows.map((row) => row.id));
+      if (target !== undefined && (await lockWritableList(trx, owner, target)) === undefined) rollback(missingList);
+      rollback({ ok: false, missing: ids.filter((id) => !written.has(id)) });
+    }
     const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
-    return { ok: true, value: { todos, previousLists: lists } } as const;
+    return { ok: true, value: { todos, previousLists } } as const;
   });
 }
 
@@ -121,10 +135,17 @@ export async function deleteTodos(
   owner: number,
   ids: readonly number[],
 ): Promise<EditResult<{ id: number; listId: number }[]>> {
-  return db.transaction().execute(async (trx) => {
-    const { missing, lists } = await reachable(trx, owner, ids);
-    if (missing.length > 0) return { ok: false, missing } as const;
-    await trx.deleteFrom('todos').where('id', 'in', ids).execute();
+  return writeTransaction(db, async (trx, rollback) => {
+    await lockTodos(trx, ids);
+    const rows = await trx
+      .deleteFrom('todos')
+      .where('id', 'in', ids)
+      .where('list_id', 'in', accessibleListIds(trx, owner, 'write'))
+      .returning(['id', 'list_id'])
+      .execute();
+    const lists = new Map(rows.map((row) => [row.id, row.list_id]));
+    // Deleted by someone else a moment ago (or never within reach): all or none.
+    if (rows.length < ids.length) rollback({ ok: false, missing: ids.filter((id) => !lists.has(id)) });
     return { ok: true, value: ids.map((id) => ({ id, listId: lists.get(id) ?? 0 })) } as const;
   });
 }

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { preparedQuery } from '../db/prepared-query.js';
+import { writeTransaction } from '../db/transaction.js';
 import type { Tables, TodosTable } from '../db/tables.js';
 import { formatDueDate } from './due-date.js';
 import { priorityOfRank, type TodoRecord } from './todo.js';
@@ -40,7 +41,7 @@ export function toTodoRecord(row: TodoRow): TodoRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
-    listId: row.list_id ?? 0,
+    listId: row.list_id,
     ownerId: row.owner_id,
   };
 }
@@ -141,9 +142,39 @@ export async function insertTodo(
   return toTodoRecord(row);
 }
 
+/**
+ * Locks the todos with these ids until the transaction ends, in id order (so
+ * two writers over the same todos queue rather than deadlock), and says which
+ * list each is in now; missing ids are absent from the answer.
+ *
+ * A write then checks the caller's access in its own statement, against rows
+ * that can no longer move. Without the lock first, PostgreSQL would re-check a
+ * row another transaction just moved against the list row it was first joined
+ * with, and skip it: a todo moved between two of the caller's lists would
+ * answer "not found".
+ */
+export async function lockTodos(db: Executor, ids: readonly number[]): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('todos')
+    .select(['id', 'list_id'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.list_id]));
+}
+
+/** One write to the todo `id`, locked first (see lockTodos), or undefined when the caller may not make it. */
+function writeOne<Row>(db: Executor, id: number, write: (trx: Executor) => Promise<Row | undefined>) {
+  return writeTransaction(db, async (trx) => {
+    if ((await lockTodos(trx, [id])).size === 0) return undefined;
+    return write(trx);
+  });
+}
+
 export async function markTodoDone(db: Executor, owner: number, id: number): Promise<TodoRecord | undefined> {
   const now = new Date().toISOString();
-  const [row] = (await markDoneQuery(db, [now, now, id, owner, owner])).rows;
+  const row = await writeOne(db, id, async (trx) => (await markDoneQuery(trx, [now, now, id, owner, owner])).rows[0]);
   return row && toTodoRecord(row);
 }
 
@@ -154,12 +185,16 @@ export async function setTodoDueDate(
   dueOn: string,
 ): Promise<TodoRecord | undefined> {
   const now = new Date().toISOString();
-  const [row] = (await setDueDateQuery(db, [dueOn, now, id, owner, owner])).rows;
+  const row = await writeOne(
+    db,
+    id,
+    async (trx) => (await setDueDateQuery(trx, [dueOn, now, id, owner, owner])).rows[0],
+  );
   return row && toTodoRecord(row);
 }
 
 /** Deletes a todo the caller may change; returns the list it was in, or undefined when there was none. */
 export async function deleteTodo(db: Executor, owner: number, id: number): Promise<{ listId: number } | undefined> {
-  const [row] = (await deleteQuery(db, [id, owner, owner])).rows;
-  return row && { listId: row.list_id ?? 0 };
+  const row = await writeOne(db, id, async (trx) => (await deleteQuery(trx, [id, owner, owner])).rows[0]);
+  return row && { listId: row.list_id };
 }

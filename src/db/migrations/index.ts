@@ -7,6 +7,7 @@ import type { Dialect } from '../database.js';
 import { createTodos } from './0001_create_todos.js';
 import { createAccounts } from './0002_create_accounts.js';
 import { createLists } from './0003_create_lists.js';
+import { addForeignKeys } from './0004_add_foreign_keys.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -16,4 +17,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001_create_todos': createTodos,
   '0002_create_accounts': createAccounts,
   '0003_create_lists': createLists,
+  '0004_add_foreign_keys': addForeignKeys,
 };

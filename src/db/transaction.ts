@@ -1,0 +1,54 @@
+/**
+ * Write transactions that hold under concurrency, on both databases.
+ *
+ * PostgreSQL runs them at READ COMMITTED, where two transactions that lock
+ * the same rows in different orders can deadlock, and PostgreSQL then aborts
+ * one of them (40P01). That is a retry, not a fault: the transaction is run
+ * again from the start, a few times, before the error is let through. SQLite
+ * runs one write transaction at a time (BEGIN IMMEDIATE, see
+ * sqlite-dialect.ts), so it never needs one.
+ *
+ * A transaction that finds it cannot do all it was asked (a bulk operation
+ * naming a todo another request deleted a moment ago) calls the `rollback`
+ * it is given with its answer: nothing it wrote is kept, and
+ * `writeTransaction` resolves to that answer instead of failing.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kysely, Transaction } from 'kysely';
+
+/** serialization_failure and deadlock_detected: the transaction lost a race and may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const ATTEMPTS = 5;
+
+class Rollback extends Error {
+  constructor(readonly answer: unknown) {
+    super('rolled back');
+  }
+}
+
+/** Ends the transaction without keeping anything it wrote; `writeTransaction` resolves to `answer`. */
+export type RollbackWith<T> = (answer: T) => never;
+
+const rollbackWith = (answer: unknown): never => {
+  throw new Rollback(answer);
+};
+
+const isRetryable = (error: unknown): boolean =>
+  error instanceof Error && RETRYABLE.has(String((error as Error & { code?: unknown }).code));
+
+export async function writeTransaction<DB, T>(
+  db: Kysely<DB>,
+  work: (trx: Transaction<DB>, rollback: RollbackWith<T>) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction().execute((trx) => work(trx, rollbackWith));
+    } catch (error) {
+      // Only `rollback` throws a Rollback, and only with a T.
+      if (error instanceof Rollback) return error.answer as T;
+      if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
+      // Apart, so that the two that collided do not collide again.
+      await sleep(Math.random() * 5 * attempt);
+    }
+  }
+}
