@@ -75,6 +75,7 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       introspection: config.introspection,
     }),
     maskErrors: config.maskErrors,
+    suggestions: config.introspection,
     accounts: new AccountRules(sessions, {
       maxFailures: config.loginMaxFailures,
       windowSeconds: config.loginWindowSeconds,

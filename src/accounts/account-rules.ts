@@ -13,7 +13,7 @@ import {
   insertUser,
   type UserRecord,
 } from './accounts.repository.js';
-import { accountErrors, checkRegistration, usernameKey, type AccountError } from './credentials.js';
+import { accountErrors, checkRegistration, couldBeCredentials, usernameKey, type AccountError } from './credentials.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 import type { ResponseCookies, Viewer } from './viewer.js';
@@ -67,6 +67,9 @@ export class AccountRules {
   }
 
   async login(request: AccountRequest, username: string, password: string): Promise<LoginResult> {
+    // A name no account can have (too long, say) is answered at once: there is
+    // nothing to guess, and nothing of it is stored.
+    if (!couldBeCredentials(username, password)) return failed(accountErrors.invalidCredentials);
     const key = usernameKey(username);
     const claim = await claimLoginAttempt(request.db, key, this.throttle);
     if ('refusedUntil' in claim) {

@@ -39,6 +39,15 @@ export function checkRegistration(input: { username: string; password: string })
   return null;
 }
 
+/**
+ * Whether some account could have these credentials: a username registration
+ * allows, and a password no longer than it allows. Anything else is a wrong
+ * login without looking, hashing or recording anything.
+ */
+export function couldBeCredentials(username: string, password: string): boolean {
+  return USERNAME.test(username) && password.replace(SURROGATE_PAIR, '_').length <= PASSWORD_MAX_LENGTH;
+}
+
 export const accountErrors = {
   usernameTaken: (username: string): AccountError => ({
     message: `The username "${username}" is taken.`,

@@ -24,7 +24,8 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import { checkLimits, limitError, type DocumentLimits } from './document-limits.js';
-import { withCode } from './errors.js';
+import { withCode, withoutSuggestions } from './errors.js';
+import { documentTextError } from './input-text.js';
 
 export type Preparation =
   { readonly document: DocumentNode; readonly errors?: undefined } | { readonly errors: readonly GraphQLError[] };
@@ -99,8 +100,10 @@ export class DocumentCache {
     }
     const refusals = checkLimits(this.#schema, document, this.#limits);
     if (refusals.length > 0) return { errors: refusals };
+    const badText = documentTextError(this.#schema, document);
+    if (badText) return { errors: [badText] };
     const errors = validate(this.#schema, document, this.#rules).map((error) =>
-      withCode(this.#withoutSuggestions(error), 'GRAPHQL_VALIDATION_FAILED'),
+      withCode(this.#suggestions ? error : withoutSuggestions(error), 'GRAPHQL_VALIDATION_FAILED'),
     );
     // Invalid documents are not cached: a client sending random text must not
     // push the valid ones out.
@@ -113,12 +116,6 @@ export class DocumentCache {
       this.#cached.add(document);
     }
     return { document };
-  }
-
-  /** `error` without "Did you mean …?", which would spell out the schema that introspection hides. */
-  #withoutSuggestions(error: GraphQLError): GraphQLError {
-    if (this.#suggestions || !error.message.includes(' Did you mean')) return error;
-    return new GraphQLError(error.message.replace(/ Did you mean .*\?$/, ''), { nodes: error.nodes });
   }
 
   /** Runs a prepared document with its compiled executor, compiling it on first use. */

@@ -42,6 +42,37 @@ export function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
   });
 }
 
+const SUGGESTION = / Did you mean .*\?$/;
+
+/** `error` without "Did you mean …?", which would spell out the schema that introspection hides. */
+export function withoutSuggestions(error: GraphQLError): GraphQLError {
+  if (!SUGGESTION.test(error.message)) return error;
+  return new GraphQLError(error.message.replace(SUGGESTION, ''), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+/**
+ * A result without suggestions in any error, whichever path made it: graphql-js
+ * words variables that fail to coerce ("Field "complete" is not defined by type
+ * "TodoFilter". Did you mean "completed"?") as it words invalid documents.
+ */
+export function hideSuggestions(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some((error) => SUGGESTION.test(error.message))) return result;
+  const errors = result.errors.map((error: GraphQLError | { readonly message: string }) =>
+    // graphql-jit's variable errors are plain objects that JSON.stringify writes as they are.
+    error instanceof GraphQLError
+      ? withoutSuggestions(error)
+      : { ...error, message: error.message.replace(SUGGESTION, '') },
+  );
+  return { ...result, errors: errors as GraphQLError[] };
+}
+
 /**
  * Errors of an operation that never started: its variables failed to coerce.
  * They leave with BAD_USER_INPUT, whether graphql-js or graphql-jit made them.

@@ -22,7 +22,8 @@ import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
 import { RETRY_AFTER_SECONDS } from '../db/unavailable.js';
-import { isUnavailable, maskExecutionErrors, variableErrors, type ErrorCode } from './errors.js';
+import { variablesTextError } from './input-text.js';
+import { hideSuggestions, isUnavailable, maskExecutionErrors, variableErrors, type ErrorCode } from './errors.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -34,6 +35,8 @@ export interface OperationsOptions {
   readonly db: Kysely<Tables>;
   readonly documents: DocumentCache;
   readonly maskErrors: boolean;
+  /** Whether errors may suggest names ("Did you mean …?"): only where introspection shows them anyway. */
+  readonly suggestions: boolean;
   readonly accounts: AccountRules;
   /** Whether callers who are not signed in may use the anonymous space. */
   readonly allowAnonymous: boolean;
@@ -66,6 +69,8 @@ export class Operations {
     const { document } = preparation;
     const operationName = params.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
+    const badVariable = operation && variablesTextError(schema, operation, params.variables);
+    if (badVariable) return [badVariable];
     if (!operation) {
       return [
         new GraphQLError(
@@ -136,7 +141,8 @@ export class Operations {
   finish(result: ExecutionResult, state: RequestState): ExecutionResult {
     const coded = variableErrors(result);
     if (!coded.errors) return coded;
-    return maskExecutionErrors(coded, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId });
+    const told = this.options.suggestions ? coded : hideSuggestions(coded);
+    return maskExecutionErrors(told, { mask: this.options.maskErrors, log: state.log, requestId: state.requestId });
   }
 
   /** The response to a finished operation, in the media type the client accepts. */

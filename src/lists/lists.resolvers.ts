@@ -85,8 +85,13 @@ export const listResolvers: Resolvers = {
       if (owner === null) return { status: false, errors: [authenticationRequired], list: null };
       const listId = parseId(list);
       if (listId === null) return { status: false, errors: [listNotFound(list)], list: null };
-      if (input.name === undefined)
-        return { status: true, errors: [], list: (await context.loaders.list.load(listId)) ?? null };
+      if (input.name === undefined) {
+        // Nothing to change, on a list the caller owns; anything else is not found.
+        const [owned] = await findLists(context.db, owner, [listId], 'own');
+        return owned
+          ? { status: true, errors: [], list: owned }
+          : { status: false, errors: [listNotFound(list)], list: null };
+      }
       const problem = checkName(input.name);
       if (problem || typeof input.name !== 'string')
         return { status: false, errors: problem ? [problem] : [], list: null };

@@ -3,6 +3,9 @@
  * key and id of its todo, which is all a keyset query needs to continue after
  * (or before) it. base64url of JSON: opaque to clients, easy to debug.
  */
+import { isIsoDate } from './due-date.js';
+import { PRIORITIES } from './todo.js';
+
 export type OrderField = 'DUE_ON' | 'PRIORITY' | 'CREATED_AT' | 'COMPLETED_AT';
 
 export interface Cursor {
@@ -15,6 +18,29 @@ export interface Cursor {
 const FIELDS: readonly OrderField[] = ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT'];
 const isOrderField = (value: unknown): value is OrderField => FIELDS.some((field) => field === value);
 
+/** Largest id an `integer` column holds on both databases. */
+const MAX_ID = 2_147_483_647;
+/** A time as the server stores it: `toISOString()`. */
+const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Whether `key` is a value the `field` column can hold. A cursor is opaque but
+ * not trusted: a forged one with a key of the wrong type would reach the
+ * database, where PostgreSQL refuses it and SQLite compares it all the same.
+ */
+function fitsColumn(field: OrderField, key: unknown): key is string | number {
+  switch (field) {
+    case 'DUE_ON':
+      return typeof key === 'string' && isIsoDate(key);
+    case 'PRIORITY':
+      return Number.isInteger(key) && (key as number) >= 0 && (key as number) < PRIORITIES.length;
+    case 'CREATED_AT':
+      return typeof key === 'string' && STORED_TIME.test(key);
+    case 'COMPLETED_AT':
+      return key === '' || (typeof key === 'string' && STORED_TIME.test(key));
+  }
+}
+
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.field, cursor.key, cursor.id])).toString('base64url');
 }
@@ -26,9 +52,8 @@ export function decodeCursor(text: string): Cursor | null {
     if (!Array.isArray(value) || value.length !== 3) return null;
     const parts: readonly unknown[] = value;
     const [field, key, id] = parts;
-    if (!isOrderField(field)) return null;
-    if (typeof key !== 'string' && typeof key !== 'number') return null;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id)) return null;
+    if (!isOrderField(field) || !fitsColumn(field, key)) return null;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) return null;
     return { field, key, id };
   } catch {
     return null;

@@ -35,6 +35,13 @@ export type InputError =
 const MAX_DESCRIPTION = 1000;
 const MAX_NOTES = 10_000;
 
+/** Why `description` cannot be a todo's description, or null when it can. */
+export function descriptionProblem(description: string): string | null {
+  return description.trim() === '' || description.length > MAX_DESCRIPTION
+    ? `A description has 1 to ${MAX_DESCRIPTION} characters, not only spaces.`
+    : null;
+}
+
 export function checkTodoInput(
   input: TodoInputFields,
   mode: 'create' | 'update',
@@ -50,9 +57,9 @@ export function checkTodoInput(
     }
   } else if (input.description === null) {
     refuseNull('description');
-  } else if (input.description.trim() === '' || input.description.length > MAX_DESCRIPTION) {
+  } else if (descriptionProblem(input.description) !== null) {
     errors.push({
-      message: `A description has 1 to ${MAX_DESCRIPTION} characters, not only spaces.`,
+      message: descriptionProblem(input.description) ?? '',
       code: 'INVALID_DESCRIPTION',
       field: 'description',
     });

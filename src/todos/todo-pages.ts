@@ -44,6 +44,9 @@ export interface TodoPage {
   readonly totalCount: () => Promise<number>;
 }
 
+/** Longest search text, in characters: a description and notes are at most 11,000 together. */
+const MAX_SEARCH_TEXT = 1000;
+
 const pageError = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 type Builder = ExpressionBuilder<Tables, 'todos'>;
@@ -97,7 +100,8 @@ function filterConditions(eb: Builder, filter: TodoFilterInput): Expression<SqlB
     const overdue = eb.and([eb('todos.completed', '=', sql<boolean>`false`), eb('todos.due_date', '<', today)]);
     conditions.push(filter.overdue ? overdue : eb.not(overdue));
   }
-  if (filter.priority) conditions.push(eb('todos.priority', 'in', filter.priority.map(priorityRank)));
+  // A list of four values at most, however long the one sent.
+  if (filter.priority) conditions.push(eb('todos.priority', 'in', [...new Set(filter.priority.map(priorityRank))]));
   if (filter.text) {
     const pattern = containing(filter.text);
     conditions.push(
@@ -154,6 +158,9 @@ export async function pageOfTodos(
   }
 
   const filter = args.filter ?? {};
+  if (filter.text != null && filter.text.length > MAX_SEARCH_TEXT) {
+    throw pageError(`Search text ("filter.text") has at most ${MAX_SEARCH_TEXT} characters.`);
+  }
   const listIds = fixedList === undefined ? await readableListIds(db, owner, filter.list) : [fixedList];
 
   const key = sortKey(field);

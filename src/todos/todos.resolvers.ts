@@ -8,6 +8,7 @@ import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseDueDate } from './due-date.js';
 import { todoMessages } from './messages.js';
 import { parseTodoId } from './todo-id.js';
+import { descriptionProblem } from './todo-input.js';
 import { deleteTodo, findTodo, insertTodo, listTodos, markTodoDone, setTodoDueDate } from './todos.repository.js';
 
 const failure = (message: string) => ({ success: false, errors: [message], todo: null });
@@ -33,6 +34,8 @@ export const todoResolvers: Resolvers = {
       if (owner === null) return failure(todoMessages.authenticationRequired);
       const dueOn = parseDueDate(dueDate);
       if (dueOn === null) return failure(todoMessages.badDate);
+      const problem = descriptionProblem(description);
+      if (problem !== null) return failure(problem);
       const todo = await insertTodo(db, owner, { description, dueOn });
       await publishTodo(context, 'CREATED', [todo]);
       return { success: true, errors: null, todo };
