@@ -21,6 +21,7 @@ import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
 import { describeRefusal, errorBody, httpErrorCode } from './graphql/errors.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
+import type { ListBounds } from './graphql/list-bounds.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
@@ -67,11 +68,18 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined,
   );
   const responseCache = createResponseCache(config, logger);
+  const bounds: ListBounds = {
+    maxPageSize: config.maxPageSize,
+    maxUnpagedTodos: config.maxUnpagedTodos,
+    maxListsPerUser: config.maxListsPerUser,
+    maxMembersPerList: config.maxMembersPerList,
+  };
   const operations = new Operations({
     schema,
     db: database.db,
     documents: new DocumentCache(schema, {
-      limits: { ...config.documentLimits, maxPageSize: config.maxPageSize },
+      limits: config.documentLimits,
+      bounds,
       introspection: config.introspection,
     }),
     maskErrors: config.maskErrors,
@@ -81,7 +89,8 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       windowSeconds: config.loginWindowSeconds,
     }),
     allowAnonymous: config.allowAnonymous,
-    maxPageSize: config.maxPageSize,
+    bounds,
+    maxResponseBytes: config.maxResponseBytes,
     changes,
     responseCache,
     requestTimeoutMs: config.requestTimeoutMs,

@@ -47,6 +47,14 @@ export interface Config {
   readonly loginWindowSeconds: number;
   /** Most items one page of a connection holds (`first`/`last`). */
   readonly maxPageSize: number;
+  /** Most todos the tutorial's unpaged `todos` answers; past it, it asks the client to page. */
+  readonly maxUnpagedTodos: number;
+  /** Most lists one user (or the anonymous space) sees: owned and shared with them. */
+  readonly maxListsPerUser: number;
+  /** Most users one list is shared with. */
+  readonly maxMembersPerList: number;
+  /** Largest answer one operation may give, in bytes of JSON; larger ones are refused. */
+  readonly maxResponseBytes: number;
   /** Most subscriptions one WebSocket connection may hold open at once. */
   readonly maxSubscriptionsPerConnection: number;
   /** Most subscriptions one user (or the anonymous space) may hold open on one instance. */
@@ -66,7 +74,7 @@ export interface Config {
   /** Whether a proxy in front sets X-Forwarded-For (and -Proto) that can be believed. */
   readonly trustProxy: boolean;
   /** What a GraphQL document may ask for before it is refused unread. */
-  readonly documentLimits: Omit<DocumentLimits, 'maxPageSize'>;
+  readonly documentLimits: DocumentLimits;
   /** A persisted query manifest: when set, only its operations run (trusted documents). */
   readonly trustedDocuments: string | undefined;
   /** Whether the schema may be introspected (and unknown names answered with suggestions). */
@@ -190,6 +198,10 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: read.integer('LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginWindowSeconds: read.integer('LOGIN_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
     maxPageSize: read.integer('MAX_PAGE_SIZE', 100, 1, 1000),
+    maxUnpagedTodos: read.integer('MAX_UNPAGED_TODOS', 1000, 1, 100_000),
+    maxListsPerUser: read.integer('MAX_LISTS_PER_USER', 100, 1, 10_000),
+    maxMembersPerList: read.integer('MAX_MEMBERS_PER_LIST', 25, 1, 10_000),
+    maxResponseBytes: read.integer('MAX_RESPONSE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
@@ -209,7 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: read.integer('MAX_QUERY_ALIASES', 15, 0, 1000),
       maxDirectives: read.integer('MAX_QUERY_DIRECTIVES', 20, 0, 1000),
       maxRootFields: read.integer('MAX_QUERY_ROOT_FIELDS', 10, 1, 1000),
-      maxCost: read.integer('MAX_QUERY_COST', 5000, 1, 10_000_000),
+      maxCost: read.integer('MAX_QUERY_COST', 50_000, 1, 10_000_000),
     },
     introspection: read.boolean('INTROSPECTION', !production),
     trustedDocuments: read.raw('TRUSTED_DOCUMENTS'),

@@ -41,7 +41,7 @@ for (const target of databaseTargets) {
 
       assert.equal((await findTodo(database.db, ANONYMOUS_OWNER, outside.id))?.description, 'outside');
       assert.deepEqual(
-        (await listTodos(database.db, ANONYMOUS_OWNER)).map((todo) => todo.description),
+        (await listTodos(database.db, ANONYMOUS_OWNER, 10)).map((todo) => todo.description),
         ['outside'],
       );
     });

@@ -53,8 +53,11 @@ describe('document limits', { skip: sqlite?.skip }, () => {
         'MAX_QUERY_DIRECTIVES',
       ],
       ['{ lists { id } me { id } isAuthenticated todos { success } }', 'MAX_QUERY_ROOT_FIELDS'],
-      ['{ allTodos(first: 100) { edges { node { id description notes } } } }', 'MAX_QUERY_COST'],
-      ['query ($n: Int) { allTodos(first: $n) { edges { node { id description notes } } } }', 'MAX_QUERY_COST'],
+      ['{ allTodos(first: 100) { edges { node { id description notes dueOn priority } } } }', 'MAX_QUERY_COST'],
+      [
+        'query ($n: Int) { allTodos(first: $n) { edges { node { id description notes dueOn priority } } } }',
+        'MAX_QUERY_COST',
+      ],
       [`{ lists { ${'id '.repeat(300)} } }`, 'MAX_QUERY_TOKENS'],
     ];
     for (const [query, limit] of cases) {

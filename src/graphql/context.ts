@@ -5,7 +5,9 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
+import type { ListBounds } from './list-bounds.js';
 import type { Loaders } from './loaders.js';
+import type { RequestBudget } from './request-budget.js';
 
 /**
  * What every resolver receives as its third argument, built once per request.
@@ -32,8 +34,10 @@ export type GraphQLContext = {
   readonly responseCache: ResponseCache | undefined;
   /** Ends the connection of a subscription whose client has stopped reading. */
   readonly dropSlowConsumer: () => void;
-  /** Most items one page of a connection may hold. */
-  readonly maxPageSize: number;
+  /** How long each list in an answer may be: pages, the unpaged `todos`, lists, members. */
+  readonly bounds: ListBounds;
+  /** What this operation may still spend (time, answer size); checked before each list of todos is read. */
+  readonly budget: RequestBudget;
   /** This request's batch loaders, made on first use. */
   readonly loaders: Loaders;
 };

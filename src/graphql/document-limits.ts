@@ -4,9 +4,9 @@
  * and before the full validation. Each check runs on its own, so the first
  * refusal stops the work and its error names the setting that refused it.
  *
- * Depth, aliases and directives are graphql-armor's rules. Root fields and cost
- * are ours: armor's cost rule does not count page sizes, and the cost of a page
- * is what a client can really multiply.
+ * Depth, aliases and directives are graphql-armor's rules. Root fields, cost
+ * (query-cost.ts), page sizes and credential checks are ours: armor's cost rule
+ * knows neither page sizes nor how long each of our lists can be.
  */
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -15,6 +15,7 @@ import {
   GraphQLError,
   Kind,
   NoFragmentCyclesRule,
+  OperationTypeNode,
   validate,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -23,6 +24,9 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { withCode } from './errors.js';
+import { documentTextError } from './input-text.js';
+import type { ListBounds } from './list-bounds.js';
+import { CostMeasure } from './query-cost.js';
 
 export interface DocumentLimits {
   readonly maxTokens: number;
@@ -31,55 +35,113 @@ export interface DocumentLimits {
   readonly maxDirectives: number;
   readonly maxRootFields: number;
   readonly maxCost: number;
-  /** What `first`/`last` from a variable counts as: the most a page may hold. */
-  readonly maxPageSize: number;
 }
 
 export const LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
 
-/** A refusal naming the setting behind it. */
+/** A refusal naming the setting (or rule) behind it. */
 export function limitError(message: string, setting: string): GraphQLError {
   return new GraphQLError(`${message} (${setting})`, { extensions: { code: LIMIT_EXCEEDED, limit: setting } });
 }
 
-/** The first limit `document` breaks, as errors; empty when it keeps them all. */
-export function checkLimits(schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits): GraphQLError[] {
-  // A fragment cycle would send the counting below round for ever: refuse it first.
-  const cycles = validate(schema, document, [NoFragmentCyclesRule]);
-  if (cycles.length > 0) return cycles.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-  const armorChecks: [ValidationRule, string][] = [
-    [maxDepthRule({ n: limits.maxDepth, exposeLimits: true, flattenFragments: true }), 'MAX_QUERY_DEPTH'],
-    [maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }), 'MAX_QUERY_ALIASES'],
-    [maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true }), 'MAX_QUERY_DIRECTIVES'],
-  ];
-  for (const [rule, setting] of armorChecks) {
-    const error = armorRefusal(schema, document, rule);
-    // armor words its refusals as syntax errors; they are not.
-    if (error) return [limitError(error.message.replace(/^Syntax Error: /, ''), setting)];
+/** Mutations that check a password: scrypt's work is what a flood of aliases would multiply. */
+const CREDENTIAL_CHECKS = new Set(['login', 'register']);
+
+export interface CheckedDocument {
+  /** Why the document may not run; empty when it keeps every limit. */
+  readonly errors: readonly GraphQLError[];
+  /** Variables given as page sizes, whose values each request must keep within 0..MAX_PAGE_SIZE. */
+  readonly pageVariables: ReadonlySet<string>;
+}
+
+export class DocumentChecks {
+  readonly #cost: CostMeasure;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: DocumentLimits,
+    private readonly bounds: ListBounds,
+  ) {
+    this.#cost = new CostMeasure(schema, bounds);
   }
-  const fragments = new Map(
-    document.definitions
-      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
-  const measure = new Measure(fragments, limits.maxPageSize);
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const rootFields = measure.fields(definition.selectionSet);
-    if (rootFields > limits.maxRootFields) {
-      return [
-        limitError(
-          `The operation asks for ${rootFields} root fields; at most ${limits.maxRootFields} are allowed.`,
-          'MAX_QUERY_ROOT_FIELDS',
-        ),
-      ];
+
+  /** The first limit `document` breaks, as errors, and what each request must check of its variables. */
+  check(document: DocumentNode): CheckedDocument {
+    const none = new Set<string>();
+    // A fragment cycle would send the counting below round for ever: refuse it first.
+    const cycles = validate(this.schema, document, [NoFragmentCyclesRule]);
+    if (cycles.length > 0) {
+      return { errors: cycles.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')), pageVariables: none };
     }
-    const cost = measure.cost(definition.selectionSet);
+    const { limits } = this;
+    const armorChecks: [ValidationRule, string][] = [
+      [maxDepthRule({ n: limits.maxDepth, exposeLimits: true, flattenFragments: true }), 'MAX_QUERY_DEPTH'],
+      [maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }), 'MAX_QUERY_ALIASES'],
+      [maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true }), 'MAX_QUERY_DIRECTIVES'],
+    ];
+    for (const [rule, setting] of armorChecks) {
+      const error = armorRefusal(this.schema, document, rule);
+      // armor words its refusals as syntax errors; they are not.
+      if (error)
+        return { errors: [limitError(error.message.replace(/^Syntax Error: /, ''), setting)], pageVariables: none };
+    }
+    const refusal = this.#rootFieldRefusal(document);
+    if (refusal) return { errors: [refusal], pageVariables: none };
+
+    const badText = documentTextError(this.schema, document);
+    if (badText) return { errors: [badText], pageVariables: none };
+    const { cost, introspectionCost, pageVariables, badPageSize } = this.#cost.measure(document);
+    if (badPageSize !== undefined) {
+      return { errors: [pageSizeError(badPageSize, this.bounds.maxPageSize)], pageVariables: none };
+    }
     if (cost > limits.maxCost) {
-      return [limitError(`The operation may cost ${cost}; at most ${limits.maxCost} is allowed.`, 'MAX_QUERY_COST')];
+      return {
+        errors: [limitError(`The operation may cost ${cost}; at most ${limits.maxCost} is allowed.`, 'MAX_QUERY_COST')],
+        pageVariables: none,
+      };
     }
+    const budget = this.#cost.introspectionBudget;
+    if (introspectionCost > budget) {
+      const message = `The operation's introspection may cost ${introspectionCost}; at most ${budget}, what the full introspection query costs, is allowed.`;
+      return { errors: [limitError(message, 'MAX_QUERY_COST')], pageVariables: none };
+    }
+    return { errors: [], pageVariables };
   }
-  return [];
+
+  /** Too many root fields, or more than one password check, in any operation. */
+  #rootFieldRefusal(document: DocumentNode): GraphQLError | undefined {
+    const fragments = new Map(
+      document.definitions
+        .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment]),
+    );
+    const rootFields = new RootFields(fragments);
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      const { fields, credentialChecks } = rootFields.count(definition.selectionSet);
+      if (fields > this.limits.maxRootFields) {
+        return limitError(
+          `The operation asks for ${fields} root fields; at most ${this.limits.maxRootFields} are allowed.`,
+          'MAX_QUERY_ROOT_FIELDS',
+        );
+      }
+      if (definition.operation === OperationTypeNode.MUTATION && credentialChecks > 1) {
+        return limitError(
+          `The operation checks a password ${credentialChecks} times: send one login or register per request.`,
+          'ONE_CREDENTIAL_CHECK',
+        );
+      }
+    }
+    return undefined;
+  }
+}
+
+/** A page size outside 0..MAX_PAGE_SIZE: the document (or its variables) cannot run. */
+export function pageSizeError(size: unknown, maxPageSize: number): GraphQLError {
+  return new GraphQLError(
+    `Page sizes ("first", "last") are from 0 to ${maxPageSize} (MAX_PAGE_SIZE); ${JSON.stringify(size)} is not.`,
+    { extensions: { code: 'BAD_USER_INPUT' } },
+  );
 }
 
 /** armor's rules throw their refusal out of validate() rather than report it. */
@@ -92,61 +154,42 @@ function armorRefusal(schema: GraphQLSchema, document: DocumentNode, rule: Valid
   }
 }
 
+interface RootFieldCount {
+  readonly fields: number;
+  readonly credentialChecks: number;
+}
+
 /**
- * Counts over a document's selections, each fragment once: a fragment spread
- * twice in a fragment spread twice… must not cost its author exponential time.
+ * Counts the fields selected directly in a selection set, through fragments,
+ * each fragment counted once: a fragment spread twice in a fragment spread
+ * twice… must not cost its author exponential time.
  */
-class Measure {
-  readonly #fields = new Map<string, number>();
-  readonly #costs = new Map<string, number>();
+class RootFields {
+  readonly #memo = new Map<string, RootFieldCount>();
 
-  constructor(
-    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-    private readonly maxPageSize: number,
-  ) {}
+  constructor(private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>) {}
 
-  /** The fields selected directly in `selectionSet`, through fragments. */
-  fields(selectionSet: SelectionSetNode): number {
-    let count = 0;
+  count(selectionSet: SelectionSetNode): RootFieldCount {
+    let fields = 0;
+    let credentialChecks = 0;
     for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) count += 1;
-      else if (selection.kind === Kind.INLINE_FRAGMENT) count += this.fields(selection.selectionSet);
-      else count += this.#fragment(selection.name.value, this.#fields, (set) => this.fields(set));
+      let counted: RootFieldCount;
+      if (selection.kind === Kind.FIELD) {
+        counted = { fields: 1, credentialChecks: CREDENTIAL_CHECKS.has(selection.name.value) ? 1 : 0 };
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) counted = this.count(selection.selectionSet);
+      else counted = this.#fragment(selection.name.value);
+      fields += counted.fields;
+      credentialChecks += counted.credentialChecks;
     }
-    return count;
+    return { fields, credentialChecks };
   }
 
-  /**
-   * How many values the selection may produce at most: each field counts one,
-   * and a field paged by `first`/`last` counts its selection that many times (a
-   * variable as the largest page allowed). Unpaged lists count once: they are a
-   * user's few lists and members, or the tutorial's `todos`, which predates paging.
-   */
-  cost(selectionSet: SelectionSetNode): number {
-    let cost = 0;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) cost += this.cost(selection.selectionSet);
-      else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        cost += this.#fragment(selection.name.value, this.#costs, (set) => this.cost(set));
-      } else {
-        let pageSize = 1;
-        for (const argument of selection.arguments ?? []) {
-          if (argument.name.value !== 'first' && argument.name.value !== 'last') continue;
-          if (argument.value.kind === Kind.INT) pageSize = Number(argument.value.value);
-          else if (argument.value.kind === Kind.VARIABLE) pageSize = this.maxPageSize;
-        }
-        cost += 1 + pageSize * (selection.selectionSet ? this.cost(selection.selectionSet) : 0);
-      }
-    }
-    return cost;
-  }
-
-  #fragment(name: string, memo: Map<string, number>, measure: (selectionSet: SelectionSetNode) => number): number {
-    const known = memo.get(name);
-    if (known !== undefined) return known;
+  #fragment(name: string): RootFieldCount {
+    const known = this.#memo.get(name);
+    if (known) return known;
     const fragment = this.fragments.get(name);
-    const value = fragment ? measure(fragment.selectionSet) : 0;
-    memo.set(name, value);
-    return value;
+    const counted = fragment ? this.count(fragment.selectionSet) : { fields: 0, credentialChecks: 0 };
+    this.#memo.set(name, counted);
+    return counted;
   }
 }

@@ -23,12 +23,18 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
-import { checkLimits, limitError, type DocumentLimits } from './document-limits.js';
+import { DocumentChecks, limitError, type DocumentLimits } from './document-limits.js';
 import { withCode, withoutSuggestions } from './errors.js';
-import { documentTextError } from './input-text.js';
+import type { ListBounds } from './list-bounds.js';
 
-export type Preparation =
-  { readonly document: DocumentNode; readonly errors?: undefined } | { readonly errors: readonly GraphQLError[] };
+/** A document that may run, and the variables each request must keep within a page's size. */
+export interface PreparedDocument {
+  readonly document: DocumentNode;
+  readonly pageVariables: ReadonlySet<string>;
+  readonly errors?: undefined;
+}
+
+export type Preparation = PreparedDocument | { readonly errors: readonly GraphQLError[] };
 
 /** null when graphql-jit cannot compile the operation. */
 type Compilation = CompiledQuery | null;
@@ -48,47 +54,50 @@ export interface DocumentCacheOptions {
   /** Memory the cached documents may take, estimated from their length. */
   readonly maxBytes?: number;
   readonly limits: DocumentLimits;
+  readonly bounds: ListBounds;
   /** Whether the schema may be introspected, and unknown names answered with suggestions. */
   readonly introspection: boolean;
 }
 
 export class DocumentCache {
   readonly #schema: GraphQLSchema;
-  readonly #documents: LRUCache<string, DocumentNode>;
+  readonly #documents: LRUCache<string, PreparedDocument>;
   readonly #compilations = new WeakMap<DocumentNode, Map<string, Compilation>>();
   /** Documents kept in the cache: only these are compiled. */
   readonly #cached = new WeakSet<DocumentNode>();
 
-  readonly #limits: DocumentLimits;
+  readonly #maxTokens: number;
+  readonly #checks: DocumentChecks;
   readonly #rules: readonly ValidationRule[];
   readonly #suggestions: boolean;
 
   constructor(schema: GraphQLSchema, options: DocumentCacheOptions) {
     this.#schema = schema;
-    this.#limits = options.limits;
+    this.#maxTokens = options.limits.maxTokens;
+    this.#checks = new DocumentChecks(schema, options.limits, options.bounds);
     this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
     this.#suggestions = options.introspection;
     this.#documents = new LRUCache({
       maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
-      sizeCalculation: (_document, query) => query.length * TREE_BYTES_PER_CHARACTER,
+      sizeCalculation: (_prepared, query) => query.length * TREE_BYTES_PER_CHARACTER,
     });
   }
 
   /** The parsed, validated document for `query`, or the errors that make it unusable. */
   prepare(query: string): Preparation {
     const cached = this.#documents.get(query);
-    if (cached) return { document: cached };
+    if (cached) return cached;
 
     let document: DocumentNode;
     try {
-      document = parse(query, { maxTokens: this.#limits.maxTokens });
+      document = parse(query, { maxTokens: this.#maxTokens });
     } catch (error) {
       if (error instanceof GraphQLError) {
         const tooLong = error.message.includes('tokens. Parsing aborted');
         return {
           errors: [
             tooLong
-              ? limitError(`The document holds more than ${this.#limits.maxTokens} tokens.`, 'MAX_QUERY_TOKENS')
+              ? limitError(`The document holds more than ${this.#maxTokens} tokens.`, 'MAX_QUERY_TOKENS')
               : withCode(error, 'GRAPHQL_PARSE_FAILED'),
           ],
         };
@@ -98,10 +107,8 @@ export class DocumentCache {
         return { errors: [limitError('The document is nested too deeply to read.', 'MAX_QUERY_TOKENS')] };
       throw error;
     }
-    const refusals = checkLimits(this.#schema, document, this.#limits);
+    const { errors: refusals, pageVariables } = this.#checks.check(document);
     if (refusals.length > 0) return { errors: refusals };
-    const badText = documentTextError(this.#schema, document);
-    if (badText) return { errors: [badText] };
     const errors = validate(this.#schema, document, this.#rules).map((error) =>
       withCode(this.#suggestions ? error : withoutSuggestions(error), 'GRAPHQL_VALIDATION_FAILED'),
     );
@@ -109,13 +116,14 @@ export class DocumentCache {
     // push the valid ones out.
     if (errors.length > 0) return { errors };
 
+    const prepared: PreparedDocument = { document, pageVariables };
     // A long document is parsed each time it comes, and runs on graphql-js rather
     // than compiled: one of them would push out hundreds of everyday ones.
     if (query.length <= MAX_CACHED_LENGTH) {
-      this.#documents.set(query, document);
+      this.#documents.set(query, prepared);
       this.#cached.add(document);
     }
-    return { document };
+    return prepared;
   }
 
   /** Runs a prepared document with its compiled executor, compiling it on first use. */

@@ -6,7 +6,9 @@
  */
 import {
   GraphQLError,
+  Kind,
   getOperationAST,
+  type OperationDefinitionNode,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
@@ -14,6 +16,7 @@ import {
 } from 'graphql';
 import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { AccountRules } from '../accounts/account-rules.js';
 import type { CacheableQuery, ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
@@ -22,10 +25,13 @@ import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
 import { RETRY_AFTER_SECONDS } from '../db/unavailable.js';
+import { pageSizeError } from './document-limits.js';
 import { variablesTextError } from './input-text.js';
 import { hideSuggestions, isUnavailable, maskExecutionErrors, variableErrors, type ErrorCode } from './errors.js';
 import type { TrustedDocuments } from './trusted-documents.js';
+import type { ListBounds } from './list-bounds.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import { RequestBudget, responseTooLarge, UNLIMITED_BUDGET } from './request-budget.js';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 export type ResponseMediaType = typeof GRAPHQL_RESPONSE | 'application/json';
@@ -40,7 +46,9 @@ export interface OperationsOptions {
   readonly accounts: AccountRules;
   /** Whether callers who are not signed in may use the anonymous space. */
   readonly allowAnonymous: boolean;
-  readonly maxPageSize: number;
+  readonly bounds: ListBounds;
+  /** Largest answer an operation may give, in bytes. */
+  readonly maxResponseBytes: number;
   readonly changes: ChangeBus;
   readonly responseCache: ResponseCache | undefined;
   /** Longest an operation may run before it is answered TIMEOUT. */
@@ -66,10 +74,13 @@ export class Operations {
     if (query instanceof GraphQLError) return [query];
     const preparation = documents.prepare(query);
     if (preparation.errors) return preparation.errors;
-    const { document } = preparation;
+    const { document, pageVariables } = preparation;
     const operationName = params.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
-    const badVariable = operation && variablesTextError(schema, operation, params.variables);
+    const badVariable =
+      operation &&
+      (variablesTextError(schema, operation, params.variables) ??
+        pageSizeVariableError(pageVariables, operation, params.variables, this.options.bounds.maxPageSize));
     if (badVariable) return [badVariable];
     if (!operation) {
       return [
@@ -98,10 +109,13 @@ export class Operations {
    * (WebSocket or SSE) may serve many results over time, so its loaders keep nothing.
    */
   contextFor(state: RequestState, streaming = false): GraphQLContext {
-    const { db, accounts, allowAnonymous, maxPageSize, changes, responseCache } = this.options;
+    const { db, accounts, allowAnonymous, bounds, changes, responseCache, requestTimeoutMs, maxResponseBytes } =
+      this.options;
     const { viewer } = state;
+    const started = performance.now();
     const owner = viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null;
     let loaders: Loaders | undefined;
+    let budget: RequestBudget | undefined;
     return {
       db,
       requestId: state.requestId,
@@ -112,7 +126,7 @@ export class Operations {
       owner,
       response: state,
       accounts,
-      maxPageSize,
+      bounds,
       changes,
       responseCache,
       // The streaming transports set it before any context is made.
@@ -120,6 +134,13 @@ export class Operations {
       get loaders() {
         loaders ??= createLoaders(db, owner, !streaming);
         return loaders;
+      },
+      // Made on first use, when the operation reads its first list: its clock starts with the request's.
+      get budget() {
+        budget ??= streaming
+          ? UNLIMITED_BUDGET
+          : new RequestBudget(started + requestTimeoutMs, requestTimeoutMs, maxResponseBytes);
+        return budget;
       },
     };
   }
@@ -131,7 +152,9 @@ export class Operations {
     const result = query
       ? responseCache.resolve(query, () => documents.execute(args)).then((answer) => answer.result)
       : documents.execute(args);
-    return result instanceof Promise ? withinBudget(result, requestTimeoutMs) : result;
+    return result instanceof Promise
+      ? withinBudget(result, requestTimeoutMs, (args.contextValue as GraphQLContext).log)
+      : result;
   }
 
   /**
@@ -156,7 +179,7 @@ export class Operations {
     const requestError = !('data' in result);
     const final = this.finish(result, state);
     const contentType = mediaType === GRAPHQL_RESPONSE ? GRAPHQL_RESPONSE_UTF8 : JSON_UTF8;
-    const body = this.options.documents.serialize(args, final);
+    const body = this.#withinSize(args, this.options.documents.serialize(args, final));
     // Retry later: load balancers and clients know what a 503 means.
     if (final.errors && isUnavailable(final)) {
       const headers = { 'content-type': contentType, 'retry-after': String(RETRY_AFTER_SECONDS) };
@@ -173,6 +196,46 @@ export class Operations {
       },
     ];
   }
+
+  /**
+   * The whole answer's size budget, past the todos the budget counted as they
+   * were read (request-budget.ts): a query's answer over MAX_RESPONSE_BYTES is
+   * refused whole. A mutation's is sent all the same: it has happened, and its
+   * answer says so (the budget has already cut any large list inside it).
+   */
+  #withinSize(args: ExecutionArgs, body: string): string {
+    const max = this.options.maxResponseBytes;
+    // A character is at most three bytes of UTF-8: most answers need no count.
+    if (body.length * 3 <= max || Buffer.byteLength(body) <= max) return body;
+    if (!('operationType' in args) || args.operationType !== OperationTypeNode.QUERY) return body;
+    return JSON.stringify({ data: null, errors: [responseTooLarge(max).toJSON()] });
+  }
+}
+
+/**
+ * A page size variable outside 0..MAX_PAGE_SIZE, given or by default, refuses
+ * the whole operation before it runs: a page field would refuse it anyway, but
+ * only after its siblings (a mutation, say) had run.
+ */
+function pageSizeVariableError(
+  names: ReadonlySet<string>,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  maxPageSize: number,
+): GraphQLError | undefined {
+  for (const name of names) {
+    let value = variables?.[name];
+    if (value === undefined) {
+      const declared = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name);
+      const fallback = declared?.defaultValue;
+      value = fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
+    }
+    // Anything but an integer is the variable coercion's to refuse, in its words.
+    if (typeof value === 'number' && Number.isInteger(value) && (value < 0 || value > maxPageSize)) {
+      return pageSizeError(value, maxPageSize);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -180,12 +243,17 @@ export class Operations {
  * operation; the database's own timeout (DATABASE_TIMEOUT_MS) ends its statements.
  * A mutation answered TIMEOUT may still complete: it was not acknowledged.
  */
-function withinBudget(result: Promise<ExecutionResult>, ms: number): Promise<ExecutionResult> {
+function withinBudget(result: Promise<ExecutionResult>, ms: number, log: Logger): Promise<ExecutionResult> {
   let timer: NodeJS.Timeout | undefined;
+  const started = performance.now();
   const timeout = new Promise<ExecutionResult>((resolve) => {
     timer = setTimeout(() => {
       const message = `The operation took longer than ${ms} ms (REQUEST_TIMEOUT_MS): try again later.`;
       resolve({ data: null, errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT' } })] });
+      // The operation stops at its next checkpoint (see request-budget.ts); say when it has.
+      const ended = () =>
+        log.warn({ ms: Math.round(performance.now() - started) }, 'operation ended after its TIMEOUT answer');
+      result.then(ended, ended);
     }, ms);
   });
   return Promise.race([result, timeout]).finally(() => clearTimeout(timer));

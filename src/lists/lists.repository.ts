@@ -41,13 +41,56 @@ export async function insertInbox(db: Executor, owner: number): Promise<void> {
     .execute();
 }
 
-export async function insertList(db: Executor, owner: number, name: string): Promise<ListRecord> {
+/** How many lists each user may see (own and shared), and how many members a list may have. */
+export interface ListQuotas {
+  readonly maxListsPerUser: number;
+  readonly maxMembersPerList: number;
+}
+
+export type ListRefusal = 'NOT_FOUND' | 'TOO_MANY_LISTS' | 'TOO_MANY_MEMBERS';
+
+/**
+ * Holds `user`'s row until the transaction ends, so that two requests adding
+ * lists to what the user sees (creating one, being shared one) count in turn
+ * rather than both squeezing under the quota. FOR NO KEY UPDATE: foreign-key
+ * checks of rows that merely reference the user (a new session) do not wait.
+ */
+async function lockUser(db: Executor, user: number): Promise<void> {
+  await db.selectFrom('users').select('id').where('id', '=', user).forNoKeyUpdate().execute();
+}
+
+/** How many lists `user` sees: owned, and shared with them. */
+async function visibleListCount(db: Executor, user: number): Promise<number> {
+  const visible = db
+    .selectFrom('lists')
+    .select('lists.id')
+    .where('lists.owner_id', '=', user)
+    .unionAll(
+      db.selectFrom('list_members').select('list_members.list_id as id').where('list_members.user_id', '=', user),
+    );
   const row = await db
-    .insertInto('lists')
-    .values({ owner_id: owner, name, is_inbox: sql<boolean>`false`, created_at: new Date().toISOString() })
-    .returning(['id', 'name', 'is_inbox', 'owner_id', 'created_at'])
-    .executeTakeFirstOrThrow();
-  return toRecord(row);
+    .selectFrom(visible.as('visible'))
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+export async function insertList(
+  db: Executor,
+  owner: number,
+  name: string,
+  quotas: ListQuotas,
+): Promise<ListRecord | 'TOO_MANY_LISTS'> {
+  return writeTransaction(db, async (trx) => {
+    await lockUser(trx, owner);
+    if ((await visibleListCount(trx, owner)) >= quotas.maxListsPerUser) return 'TOO_MANY_LISTS';
+    const row = await trx
+      .insertInto('lists')
+      .values({ owner_id: owner, name, is_inbox: sql<boolean>`false`, created_at: new Date().toISOString() })
+      .returning(['id', 'name', 'is_inbox', 'owner_id', 'created_at'])
+      .executeTakeFirstOrThrow();
+    return toRecord(row);
+  });
 }
 
 /** The lists `owner` may see: their own (Inbox first), then those shared with them. */
@@ -174,9 +217,9 @@ export async function findMembers(db: Executor, listIds: readonly number[]): Pro
 }
 
 /**
- * Adds `userId` to a list the caller owns as `role`, or changes their role;
- * false when the caller does not own it. The list is held while it is shared,
- * so that it cannot be deleted in between.
+ * Adds `userId` to a list the caller owns as `role`, or changes their role.
+ * A new member must see fewer lists than the quota, and the list have fewer
+ * members; the member's row and then the list's are held while that is counted.
  */
 export async function shareList(
   db: Executor,
@@ -184,8 +227,10 @@ export async function shareList(
   listId: number,
   userId: number,
   role: ListRole,
-): Promise<boolean> {
+  quotas: ListQuotas,
+): Promise<ListRefusal | undefined> {
   return writeTransaction(db, async (trx) => {
+    await lockUser(trx, userId);
     const list = await trx
       .selectFrom('lists')
       .select('id')
@@ -194,13 +239,27 @@ export async function shareList(
       // Not FOR UPDATE: todo writes hold the list FOR KEY SHARE and need not wait.
       .forNoKeyUpdate()
       .executeTakeFirst();
-    if (!list) return false;
+    if (!list) return 'NOT_FOUND';
+    const updated = await trx
+      .updateTable('list_members')
+      .set({ role })
+      .where('list_id', '=', listId)
+      .where('user_id', '=', userId)
+      .returning('user_id')
+      .executeTakeFirst();
+    if (updated) return undefined;
+    if ((await visibleListCount(trx, userId)) >= quotas.maxListsPerUser) return 'TOO_MANY_LISTS';
+    const members = await trx
+      .selectFrom('list_members')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('list_id', '=', listId)
+      .executeTakeFirst();
+    if (Number(members?.count ?? 0) >= quotas.maxMembersPerList) return 'TOO_MANY_MEMBERS';
     await trx
       .insertInto('list_members')
       .values({ list_id: listId, user_id: userId, role, created_at: new Date().toISOString() })
-      .onConflict((conflict) => conflict.columns(['list_id', 'user_id']).doUpdateSet({ role }))
       .execute();
-    return true;
+    return undefined;
   });
 }
 

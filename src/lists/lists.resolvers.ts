@@ -24,6 +24,16 @@ const listNotFound = (id: string) => ({
   field: 'list',
 });
 
+/** `who` (a username, or null for the caller) sees as many lists as one user may. */
+const tooManyLists = (max: number, who: string | null) => ({
+  message:
+    who === null
+      ? `You already see ${max} lists (your own and those shared with you), the most one user may (MAX_LISTS_PER_USER).`
+      : `"${who}" already sees ${max} lists (their own and those shared with them), the most one user may (MAX_LISTS_PER_USER).`,
+  code: 'TOO_MANY',
+  field: who === null ? null : 'username',
+});
+
 function checkName(name: string | null | undefined) {
   if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME) {
     return {
@@ -76,7 +86,11 @@ export const listResolvers: Resolvers = {
       const problem = checkName(input.name);
       if (problem || typeof input.name !== 'string')
         return { status: false, errors: [problem ?? authenticationRequired], list: null };
-      const created = await insertList(context.db, owner, input.name);
+      const { maxListsPerUser, maxMembersPerList } = context.bounds;
+      const created = await insertList(context.db, owner, input.name, { maxListsPerUser, maxMembersPerList });
+      if (created === 'TOO_MANY_LISTS') {
+        return { status: false, errors: [tooManyLists(maxListsPerUser, null)], list: null };
+      }
       await publishList(context, 'CREATED', created);
       return { status: true, errors: [], list: created };
     },
@@ -104,8 +118,22 @@ export const listResolvers: Resolvers = {
     shareList: async (_root, { list, username, role }, context) => {
       const change = await membershipChange(context, list, username);
       if ('error' in change) return { status: false, errors: [change.error], list: null };
-      if (!(await shareList(context.db, change.owner, change.listId, change.user.id, role))) {
-        return { status: false, errors: [listNotFound(list)], list: null };
+      const { maxListsPerUser, maxMembersPerList } = context.bounds;
+      const refusal = await shareList(context.db, change.owner, change.listId, change.user.id, role, {
+        maxListsPerUser,
+        maxMembersPerList,
+      });
+      if (refusal !== undefined) {
+        const error = {
+          NOT_FOUND: listNotFound(list),
+          TOO_MANY_LISTS: tooManyLists(maxListsPerUser, change.user.username),
+          TOO_MANY_MEMBERS: {
+            message: `A list is shared with at most ${maxMembersPerList} users (MAX_MEMBERS_PER_LIST).`,
+            code: 'TOO_MANY',
+            field: 'list',
+          },
+        }[refusal];
+        return { status: false, errors: [error], list: null };
       }
       const shared = (await context.loaders.list.load(change.listId)) ?? null;
       if (shared) await publishList(context, 'SHARED', shared);

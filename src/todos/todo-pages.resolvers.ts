@@ -10,15 +10,15 @@ const EMPTY: TodoPage = {
 
 export const todoPageResolvers: Resolvers = {
   Query: {
-    allTodos: (_root, args, { db, owner, maxPageSize }) =>
-      owner === null ? EMPTY : pageOfTodos(db, owner, args, maxPageSize),
+    allTodos: (_root, args, context) => (context.owner === null ? EMPTY : pageOfTodos(context, context.owner, args)),
   },
   TodoList: {
     // The list was read through the access rule, so the caller may read its todos.
-    todos: (list, args, { db, owner, maxPageSize }) =>
-      owner === null ? EMPTY : pageOfTodos(db, owner, args, maxPageSize, list.id),
+    todos: (list, args, context) =>
+      context.owner === null ? EMPTY : pageOfTodos(context, context.owner, args, list.id),
   },
   TodoConnection: {
+    // Read through the request's budget, like the page itself.
     totalCount: (connection) => connection.totalCount(),
   },
 };

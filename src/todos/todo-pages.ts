@@ -11,7 +11,8 @@ import { accessibleListIds } from '../lists/list-access.js';
 import { decodeCursor, encodeCursor, type Cursor, type OrderField } from './cursor.js';
 import { parseId } from './todo-id.js';
 import { priorityRank, type Priority, type TodoRecord } from './todo.js';
-import { todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { answerBytes, todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
 
 export interface TodoFilterInput {
   readonly list?: string | null;
@@ -125,18 +126,23 @@ async function readableListIds(db: Kysely<Tables>, owner: number, only: string |
   return (await lists.execute()).map((row) => row.id);
 }
 
+/** What reading a page needs of its request. */
+export type PageContext = Pick<GraphQLContext, 'db' | 'bounds' | 'budget'>;
+
 /**
  * One page of the todos `owner` may read, matching `args.filter`, in
  * `args.orderBy` order. `fixedList`, a list already read through the access
- * rule (a `TodoList`'s own todos), replaces the filter's list. Throws a BAD_USER_INPUT GraphQLError for bad page arguments.
+ * rule (a `TodoList`'s own todos), replaces the filter's list. Throws a
+ * BAD_USER_INPUT GraphQLError for bad page arguments, and the budget's errors
+ * past the request's time or answer size.
  */
 export async function pageOfTodos(
-  db: Kysely<Tables>,
+  { db, bounds, budget }: PageContext,
   owner: number,
   args: PageArgs,
-  maxPageSize: number,
   fixedList?: number,
 ): Promise<TodoPage> {
+  const { maxPageSize } = bounds;
   const { first, last, after, before } = args;
   if (first != null && last != null) throw pageError('Give either "first" or "last", not both.');
   const size = first ?? last;
@@ -185,20 +191,19 @@ export async function pageOfTodos(
       .limit(size + 1);
   };
 
-  let rows: TodoRow[];
-  if (listIds.length <= 1 || listIds.length > MERGED_LISTS_LIMIT) {
-    rows = await pageOf(listIds).execute();
-  } else {
+  const rows = await budget.read(async (): Promise<TodoRow[]> => {
+    if (listIds.length <= 1 || listIds.length > MERGED_LISTS_LIMIT) return pageOf(listIds).execute();
     // One index seek per list, merged: each list gives at most a page, in order.
     const perList = listIds.map((id) => sql`select * from (${pageOf([id])}) as ${sql.id(`list_${id}`)}`);
     const order = sql.raw(direction);
     const merged = await sql<TodoRow>`select * from (${sql.join(perList, sql` union all `)}) as page
       order by ${sortKey(field, 'page')} ${order}, ${sql.ref('page.id')} ${order} limit ${size + 1}`.execute(db);
-    rows = merged.rows;
-  }
+    return merged.rows;
+  });
 
   const more = rows.length > size;
   const nodes = rows.slice(0, size).map(toTodoRecord);
+  budget.spend(answerBytes(nodes));
   if (backward) nodes.reverse();
   const edges = nodes.map((node) => ({ cursor: encodeCursor({ field, key: keyOf(node, field), id: node.id }), node }));
   return {
@@ -210,9 +215,11 @@ export async function pageOfTodos(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: async () => {
-      const row = await matching(listIds)
-        .select((eb) => eb.fn.countAll<number | string>().as('count'))
-        .executeTakeFirst();
+      const row = await budget.read(() =>
+        matching(listIds)
+          .select((eb) => eb.fn.countAll<number | string>().as('count'))
+          .executeTakeFirst(),
+      );
       return Number(row?.count ?? 0);
     },
   };

@@ -46,9 +46,23 @@ export function toTodoRecord(row: TodoRow): TodoRecord {
   };
 }
 
+/**
+ * About how many bytes a todo takes in an answer beside its text: ids, dates,
+ * times, flags and field names. What a request's answer budget counts it as.
+ */
+const TODO_ANSWER_BYTES = 300;
+
+/** About how many bytes `todos` take in an answer, for the request's budget (see request-budget.ts). */
+export function answerBytes(todos: readonly TodoRecord[]): number {
+  let bytes = 0;
+  for (const todo of todos) bytes += TODO_ANSWER_BYTES + todo.description.length + (todo.notes?.length ?? 0);
+  return bytes;
+}
+
 // Placeholders: the real values are passed at run time, in the order they appear.
 const PLACEHOLDER_ID = 0;
 const PLACEHOLDER_OWNER = 0;
+const PLACEHOLDER_LIMIT = 1;
 
 // The tutorial's `todos` lists the todos in the caller's own lists.
 const listQuery = preparedQuery((db: Executor) =>
@@ -56,7 +70,8 @@ const listQuery = preparedQuery((db: Executor) =>
     .selectFrom('todos')
     .select(columns)
     .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'own'))
-    .orderBy('id'),
+    .orderBy('id')
+    .limit(PLACEHOLDER_LIMIT),
 );
 
 const findQuery = preparedQuery((db: Executor) =>
@@ -121,8 +136,9 @@ const deleteQuery = preparedQuery((db: Executor) =>
 // see: a todo in a list the caller may not act on is, to the caller, a todo that
 // does not exist. The parameter arrays follow the placeholders' order in the SQL.
 
-export async function listTodos(db: Executor, owner: number): Promise<TodoRecord[]> {
-  const { rows } = await listQuery(db, [owner]);
+/** The todos in `owner`'s own lists, oldest first, at most `limit` of them. */
+export async function listTodos(db: Executor, owner: number, limit: number): Promise<TodoRecord[]> {
+  const { rows } = await listQuery(db, [owner, limit]);
   return rows.map(toTodoRecord);
 }
 

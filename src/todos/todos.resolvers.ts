@@ -9,15 +9,29 @@ import { parseDueDate } from './due-date.js';
 import { todoMessages } from './messages.js';
 import { parseTodoId } from './todo-id.js';
 import { descriptionProblem } from './todo-input.js';
-import { deleteTodo, findTodo, insertTodo, listTodos, markTodoDone, setTodoDueDate } from './todos.repository.js';
+import {
+  answerBytes,
+  deleteTodo,
+  findTodo,
+  insertTodo,
+  listTodos,
+  markTodoDone,
+  setTodoDueDate,
+} from './todos.repository.js';
 
 const failure = (message: string) => ({ success: false, errors: [message], todo: null });
 
 export const todoResolvers: Resolvers = {
   Query: {
-    async todos(_root, _args, { db, owner }) {
+    async todos(_root, _args, { db, owner, bounds, budget }) {
       if (owner === null) return { success: false, errors: [todoMessages.authenticationRequired], todos: null };
-      return { success: true, errors: null, todos: await listTodos(db, owner) };
+      // One more than the cap, to know whether there are more.
+      const todos = await budget.read(() => listTodos(db, owner, bounds.maxUnpagedTodos + 1));
+      if (todos.length > bounds.maxUnpagedTodos) {
+        return { success: false, errors: [todoMessages.tooManyTodos(bounds.maxUnpagedTodos)], todos: null };
+      }
+      budget.spend(answerBytes(todos));
+      return { success: true, errors: null, todos };
     },
 
     async todo(_root, { todoId }, { db, owner }) {

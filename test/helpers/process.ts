@@ -88,11 +88,15 @@ export async function runScript(script: string, env: Record<string, string>, cwd
   return { code, stdout, stderr };
 }
 
-export async function postGraphQL(url: string, query: string): Promise<{ status: number; body: unknown }> {
+export async function postGraphQL(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, body: await response.json() };
 }
