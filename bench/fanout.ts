@@ -5,8 +5,9 @@
  * each figure is one fan-out on its own, not a queue behind the previous one.
  *
  * All subscribers are anonymous: one owner, so all of them hear every createTodo
- * in the anonymous space, and the per-user cap (MAX_SUBSCRIPTIONS_PER_USER, 100
- * by default) would refuse most of them; the bench server gets a higher one.
+ * in the anonymous space. They all come from this process's one address, and
+ * the per-address cap (MAX_SUBSCRIPTIONS_PER_ADDRESS, 100 by default) would
+ * refuse most of them; the bench server gets a higher one.
  *
  * Subscribers are plain `ws` sockets speaking graphql-transport-ws, not graphql-ws
  * clients: a thousand of those kept this process 65–85% busy and lengthened the
@@ -33,7 +34,7 @@ type Timing = Readonly<Record<'answeredMs' | 'firstMs' | 'lastMs' | 'received', 
 export interface FanoutResult {
   readonly subscribers: number;
   readonly mutations: number;
-  readonly maxSubscriptionsPerUser: number;
+  readonly maxSubscriptionsPerAddress: number;
   readonly lastMs: Percentiles;
   readonly firstMs: Percentiles;
   readonly answeredMs: Percentiles;
@@ -75,12 +76,12 @@ const cpuTicks = (pid = 0) => {
 
 export async function measureFanout(subscribers: number, mutations: number): Promise<FanoutResult> {
   if (!(subscribers >= 1 && mutations >= 1)) throw new Error('fan-out: need at least one subscriber and one mutation');
-  const maxSubscriptionsPerUser = Math.max(2000, subscribers);
+  const maxSubscriptionsPerAddress = Math.max(2000, subscribers);
   const workDir = mkdtempSync(path.join(tmpdir(), 'todo-graphql-fanout-'));
-  const env = { MAX_SUBSCRIPTIONS_PER_USER: String(maxSubscriptionsPerUser) };
+  const env = { MAX_SUBSCRIPTIONS_PER_ADDRESS: String(maxSubscriptionsPerAddress) };
   try {
     return await withProjectServer({ dbFile: path.join(workDir, 'fanout.db'), env }, (server) =>
-      fanOut(server, { subscribers, mutations, maxSubscriptionsPerUser }),
+      fanOut(server, { subscribers, mutations, maxSubscriptionsPerAddress }),
     );
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -93,8 +94,8 @@ async function fanOut(
   {
     subscribers,
     mutations,
-    maxSubscriptionsPerUser,
-  }: { subscribers: number; mutations: number; maxSubscriptionsPerUser: number },
+    maxSubscriptionsPerAddress,
+  }: { subscribers: number; mutations: number; maxSubscriptionsPerAddress: number },
 ): Promise<FanoutResult> {
   const sockets: WebSocket[] = [];
   const failures: string[] = [];
@@ -204,7 +205,7 @@ async function fanOut(
     return {
       subscribers,
       mutations,
-      maxSubscriptionsPerUser,
+      maxSubscriptionsPerAddress,
       lastMs: percentiles(perMutation.map((m) => m.lastMs)),
       firstMs: percentiles(perMutation.map((m) => m.firstMs)),
       answeredMs: percentiles(perMutation.map((m) => m.answeredMs)),
@@ -222,7 +223,7 @@ async function fanOut(
 
 export const describeFanout = (r: FanoutResult): string =>
   [
-    `Live-update fan-out: ${r.subscribers} WebSocket subscribers on one instance (anonymous; MAX_SUBSCRIPTIONS_PER_USER=${r.maxSubscriptionsPerUser}), ${r.mutations} createTodo one at a time:`,
+    `Live-update fan-out: ${r.subscribers} WebSocket subscribers on one instance (anonymous; MAX_SUBSCRIPTIONS_PER_ADDRESS=${r.maxSubscriptionsPerAddress}), ${r.mutations} createTodo one at a time:`,
     `  last subscriber has the event  p50 ${r.lastMs.p50.toFixed(2)} ms  p99 ${r.lastMs.p99.toFixed(2)} ms (p99 of ${r.mutations}: the slowest)`,
     `  first subscriber               p50 ${r.firstMs.p50.toFixed(2)} ms  p99 ${r.firstMs.p99.toFixed(2)} ms`,
     `  the mutation's own answer      p50 ${r.answeredMs.p50.toFixed(2)} ms  p99 ${r.answeredMs.p99.toFixed(2)} ms`,

@@ -3,7 +3,7 @@
  * tests build it the same way and listen on a random port.
  */
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AccountRules } from './accounts/account-rules.js';
 import { unrevokedSessions } from './accounts/accounts.repository.js';
@@ -18,7 +18,7 @@ import { Operations } from './graphql/operations.js';
 import { serveSubscriptions } from './graphql/websocket.js';
 import type { Database } from './db/database.js';
 import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
-import { describeRefusal, errorBody, httpErrorCode } from './graphql/errors.js';
+import { describeRefusal } from './graphql/errors.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
 import type { ListBounds } from './graphql/list-bounds.js';
@@ -27,8 +27,10 @@ import { createResponseCache } from './cache/create-response-cache.js';
 import { BodyTooLargeError, readBody } from './http/body.js';
 import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from './db/unavailable.js';
-import { RateLimits } from './http/rate-limits.js';
+import { clientAddress, RateLimits } from './http/rate-limits.js';
 import { RequestState } from './http/request-state.js';
+import { commonHeaders, JSON_TYPE, send, sendError } from './http/responses.js';
+import { answerClientErrors, readTimeouts } from './http/slow-clients.js';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -40,31 +42,18 @@ export interface AppDependencies {
 
 export const GRAPHQL_PATH = '/graphql';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 const READY_TIMEOUT_MS = 2000;
-
-/**
- * Headers on every response (OWASP's secure headers for an API): nothing is
- * sniffed, framed, cached or given a referrer, and no content may load from an
- * API response. GraphiQL's page and assets override the policy and caching they
- * need. HSTS only counts over HTTPS, where browsers heed it.
- */
-const BASE_HEADERS: OutgoingHttpHeaders = {
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'cache-control': 'no-store',
-};
 
 export function createApp({ config, database, logger, authSecret }: AppDependencies): http.Server {
   const schema = buildExecutableSchema();
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
   const changes = new ChangeBus(
-    { maxSubscriptionsPerUser: config.maxSubscriptionsPerUser, maxQueuedChanges: config.maxQueuedChanges },
+    {
+      maxSubscriptionsPerUser: config.maxSubscriptionsPerUser,
+      maxSubscriptionsPerAddress: config.maxSubscriptionsPerAddress,
+      maxQueuedChanges: config.maxQueuedChanges,
+    },
     config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined,
   );
   const responseCache = createResponseCache(config, logger);
@@ -121,11 +110,20 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
         });
         return;
       }
+      // Who it is, and whether it is within its rate limits, before its body is
+      // read: a client refused sends nothing more, and its connection closes.
+      const refused = await admit(gate, req, state);
+      if (refused) {
+        const [refusal, init] = refused;
+        send(res, state, init.status, refusal ?? '', {
+          ...init.headers,
+          ...(req.complete ? {} : { connection: 'close' }),
+        });
+        return;
+      }
       const body = req.method === 'POST' ? await readBody(req, config.bodyLimitBytes) : null;
       if (wantsEventStream(req)) {
-        const refused = await admit(gate, req, state);
-        if (refused) send(res, state, refused[1].status, refused[0] ?? '', refused[1].headers);
-        else await eventStream(req, res, body, state, commonHeaders(state));
+        await eventStream(req, res, body, state, commonHeaders(state));
         return;
       }
       const [responseBody, init] = await graphql({ raw: req, body, state });
@@ -164,13 +162,13 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     sendError(res, state, 404, `Nothing is served at ${path}: the GraphQL endpoint is ${GRAPHQL_PATH}.`);
   }
 
-  const server = http.createServer((req, res) => {
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const inbound = req.headers['x-request-id'];
     const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
     // Behind a TLS-terminating proxy the request arrives as plain HTTP; the proxy says so.
     const secure = production || req.headers['x-forwarded-proto'] === 'https';
-    const state = new RequestState(requestId, logger, secure);
+    const state = new RequestState(requestId, logger, secure, clientAddress(req, config.trustProxy));
 
     res.once('close', () => {
       // The path only: query strings may carry GraphQL variables.
@@ -210,7 +208,10 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
       if (res.headersSent) res.destroy();
       else sendError(res, state, 500, 'Internal server error');
     });
-  });
+  }
+
+  const server = http.createServer(readTimeouts(config.requestReadTimeoutMs), handle);
+  answerClientErrors(server, config.requestReadTimeoutMs);
   const subscriptions = serveSubscriptions({
     ...gate,
     server,
@@ -239,42 +240,6 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     void rateLimits.close();
   });
   return server;
-}
-
-/**
- * Writes a whole response. Every header goes through writeHead: mixing it with
- * setHeader sends Node down its slower merging path on every request.
- */
-function send(
-  res: ServerResponse,
-  state: RequestState,
-  status: number,
-  body: string | Buffer,
-  headers?: OutgoingHttpHeaders,
-): void {
-  res.writeHead(status, {
-    ...BASE_HEADERS,
-    'x-request-id': state.requestId,
-    ...headers,
-    ...(state.setCookies ? { 'set-cookie': state.setCookies } : {}),
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-/** Headers every response of this request carries; `send` inlines them, being on every request's path. */
-function commonHeaders(state: RequestState): OutgoingHttpHeaders {
-  return { ...BASE_HEADERS, 'x-request-id': state.requestId };
-}
-
-function sendError(
-  res: ServerResponse,
-  state: RequestState,
-  status: number,
-  message: string,
-  headers?: OutgoingHttpHeaders,
-): void {
-  send(res, state, status, errorBody(message, httpErrorCode(status)), { ...headers, 'content-type': JSON_TYPE });
 }
 
 async function isReady(database: Database, log: Logger): Promise<boolean> {

@@ -57,8 +57,10 @@ export interface Config {
   readonly maxResponseBytes: number;
   /** Most subscriptions one WebSocket connection may hold open at once. */
   readonly maxSubscriptionsPerConnection: number;
-  /** Most subscriptions one user (or the anonymous space) may hold open on one instance. */
+  /** Most subscriptions one signed-in user may hold open on one instance. */
   readonly maxSubscriptionsPerUser: number;
+  /** Most subscriptions one client address may hold open on one instance, signed in or not. */
+  readonly maxSubscriptionsPerAddress: number;
   /** Most changes one subscription may have waiting for a client that does not read; then it is dropped. */
   readonly maxQueuedChanges: number;
   /** How often the sessions of live connections are looked up, to end those revoked where the bus could not say so. */
@@ -69,6 +71,8 @@ export interface Config {
   readonly databaseTimeoutMs: number;
   /** Longest an operation may run before it is answered TIMEOUT, in ms. */
   readonly requestTimeoutMs: number;
+  /** Longest a client may take to send a request's headers and body, in ms; past it, 408. */
+  readonly requestReadTimeoutMs: number;
   /** Operations per window per client address and per user (0: off). */
   readonly rateLimits: RateLimitSettings;
   /** Whether a proxy in front sets X-Forwarded-For (and -Proto) that can be believed. */
@@ -205,10 +209,12 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
     maxSubscriptionsPerUser: read.integer('MAX_SUBSCRIPTIONS_PER_USER', 100, 1, 100_000),
+    maxSubscriptionsPerAddress: read.integer('MAX_SUBSCRIPTIONS_PER_ADDRESS', 100, 1, 100_000),
     websocketKeepAliveMs: read.integer('WEBSOCKET_KEEPALIVE_MS', 12_000, 0, 600_000),
     sessionRecheckSeconds: read.integer('SESSION_RECHECK_SECONDS', 30, 1, 3600),
     databaseTimeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
     requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
+    requestReadTimeoutMs: read.integer('REQUEST_READ_TIMEOUT_MS', 10_000, 100, 300_000),
     rateLimits: {
       perAddress: read.integer('RATE_LIMIT_PER_ADDRESS', 1200, 0, 10_000_000),
       perUser: read.integer('RATE_LIMIT_PER_USER', 600, 0, 10_000_000),

@@ -58,6 +58,24 @@ function openEventStream(url: string, query: string, token?: string) {
   };
 }
 
+/** Subscribes and answers 'open' once the server has started it, or the error code the server refuses it with. */
+async function subscribeOnce(server: TestServer, made: Client) {
+  const started = server.subscriptionCounts().started;
+  const iterator = made.iterate({ query: SMALL });
+  const refusal = iterator.next().then(
+    (result) => {
+      const code: unknown = result.done ? 'ended' : result.value.errors?.[0]?.extensions?.code;
+      return typeof code === 'string' ? code : 'event';
+    },
+    (errors: unknown) => (errors as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error',
+  );
+  let refused = false;
+  void refusal.then(() => (refused = true));
+  // Stops polling once refused, so a refusal leaves no wait behind to time out.
+  const open = until(() => refused || server.subscriptionCounts().started > started, 'the subscription to start');
+  return { outcome: await Promise.race([refusal, open.then(() => 'open')]), stop: () => iterator.return?.() };
+}
+
 for (const target of databaseTargets) {
   describe(`subscription limits on ${target.name}`, { skip: target.skip }, () => {
     let db: TestDatabase;
@@ -91,23 +109,7 @@ for (const target of databaseTargets) {
 
     it('caps subscriptions per connection and per user, counting WebSocket and SSE together', async () => {
       const { token } = await register(server, 'capped');
-      /** Subscribes and answers 'open' once the server has started it, or the error code the server refuses it with. */
-      const attempt = async (made: Client) => {
-        const started = server.subscriptionCounts().started;
-        const iterator = made.iterate({ query: SMALL });
-        const refusal = iterator.next().then(
-          (result) => {
-            const code: unknown = result.done ? 'ended' : result.value.errors?.[0]?.extensions?.code;
-            return typeof code === 'string' ? code : 'event';
-          },
-          (errors: unknown) => (errors as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error',
-        );
-        let refused = false;
-        void refusal.then(() => (refused = true));
-        // Stops polling once refused, so a refusal leaves no wait behind to time out.
-        const open = until(() => refused || server.subscriptionCounts().started > started, 'the subscription to start');
-        return { outcome: await Promise.race([refusal, open.then(() => 'open')]), stop: () => iterator.return?.() };
-      };
+      const attempt = (made: Client) => subscribeOnce(server, made);
       const first = connect(token);
       const second = connect(token);
       const outcomes = async (made: Client, count: number) => {
@@ -208,3 +210,56 @@ for (const target of databaseTargets) {
     }
   });
 }
+
+describe('subscriptions per client address', () => {
+  const [sqlite] = databaseTargets;
+  let db: TestDatabase;
+  let server: TestServer;
+  const clients: Client[] = [];
+  /** A WebSocket client whose proxy (TRUST_PROXY) says it comes from `address`. */
+  const connectFrom = (address: string) => {
+    class FromAddress extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { headers: { 'x-forwarded-for': address } });
+      }
+    }
+    const made = createClient({
+      url: server.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: FromAddress,
+      retryAttempts: 0,
+    });
+    clients.push(made);
+    return made;
+  };
+
+  before(async () => {
+    db = await (sqlite ?? assert.fail('no SQLite target')).create();
+    server = await startTestServer(db, {
+      TRUST_PROXY: 'true',
+      MAX_SUBSCRIPTIONS_PER_ADDRESS: '3',
+      MAX_SUBSCRIPTIONS_PER_USER: '3',
+    });
+  });
+  after(async () => {
+    for (const made of clients) void made.dispose();
+    await server.close();
+    await db.drop();
+  });
+
+  it('keeps one anonymous client from taking every place in the shared anonymous space', async () => {
+    const greedy = [connectFrom('203.0.113.1'), connectFrom('203.0.113.1')];
+    const outcomes = [];
+    for (let i = 0; i < 5; i += 1) outcomes.push((await subscribeOnce(server, greedy[i % 2] ?? assert.fail())).outcome);
+    assert.deepEqual(outcomes, ['open', 'open', 'open', 'TOO_MANY_SUBSCRIPTIONS', 'TOO_MANY_SUBSCRIPTIONS']);
+    const stream = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.1' },
+      body: JSON.stringify({ query: SMALL }),
+    });
+    assert.match(await stream.text(), /TOO_MANY_SUBSCRIPTIONS/);
+
+    // Everyone else, anonymous too, still subscribes: the anonymous space has no cap of its own.
+    const others = [connectFrom('198.51.100.7'), connectFrom('198.51.100.8')];
+    for (const other of others) assert.equal((await subscribeOnce(server, other)).outcome, 'open');
+  });
+});

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { GraphQLError } from 'graphql';
+import { ANONYMOUS_OWNER } from '../db/tables.js';
 import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import { SubscriberQueue, type SubscriptionHooks } from './subscriber-queue.js';
@@ -54,8 +55,14 @@ export interface Relay {
 }
 
 export interface ChangeBusLimits {
-  /** Most subscriptions one owner may hold open on this instance. */
+  /** Most subscriptions one signed-in user may hold open on this instance. */
   readonly maxSubscriptionsPerUser: number;
+  /**
+   * Most subscriptions one client address may hold open on this instance. The
+   * anonymous space is everyone's, so it has no cap of its own: this one keeps
+   * one client from taking every place and shutting the others out.
+   */
+  readonly maxSubscriptionsPerAddress: number;
   /** Most changes a subscription may have waiting for its client before it counts as a slow consumer. */
   readonly maxQueuedChanges: number;
 }
@@ -71,6 +78,8 @@ export class ChangeBus {
   /** Each owner's open subscriptions: a change is offered only to its audience's. */
   readonly #subscribers = new Map<number, Set<Subscriber>>();
   #subscriberCount = 0;
+  /** Open subscriptions per client address. */
+  readonly #perAddress = new Map<string, number>();
   /** This instance, in the messages it relays. */
   readonly #origin = randomUUID();
 
@@ -99,13 +108,23 @@ export class ChangeBus {
    * The changes `owner` may read, narrowed to `listId` when given, until the
    * consumer returns. `hooks.overflowed` is called, and the changes end, when
    * more than `maxQueuedChanges` wait for a client that does not read them.
+   * `address` is the subscribing client's, counted against its own cap.
    */
-  changesFor(owner: number, listId: number | undefined, hooks: SubscriptionHooks): AsyncIterableIterator<ChangeEvent> {
+  changesFor(
+    owner: number,
+    listId: number | undefined,
+    address: string,
+    hooks: SubscriptionHooks,
+  ): AsyncIterableIterator<ChangeEvent> {
     const own = this.#subscribers.get(owner) ?? new Set<Subscriber>();
-    if (own.size >= this.limits.maxSubscriptionsPerUser) {
-      throw new GraphQLError(
-        `A user holds at most ${this.limits.maxSubscriptionsPerUser} subscriptions at once: complete one first.`,
-        { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+    const { maxSubscriptionsPerUser, maxSubscriptionsPerAddress } = this.limits;
+    if (owner !== ANONYMOUS_OWNER && own.size >= maxSubscriptionsPerUser) {
+      throw tooMany(`A user holds at most ${maxSubscriptionsPerUser} subscriptions at once: complete one first.`);
+    }
+    const fromAddress = this.#perAddress.get(address) ?? 0;
+    if (fromAddress >= maxSubscriptionsPerAddress) {
+      throw tooMany(
+        `One client address holds at most ${maxSubscriptionsPerAddress} subscriptions at once: complete one first.`,
       );
     }
     const queue = new SubscriberQueue<ChangeEvent>(this.limits.maxQueuedChanges, {
@@ -113,6 +132,9 @@ export class ChangeBus {
         own.delete(subscriber);
         this.#subscriberCount -= 1;
         if (own.size === 0) this.#subscribers.delete(owner);
+        const left = (this.#perAddress.get(address) ?? 1) - 1;
+        if (left === 0) this.#perAddress.delete(address);
+        else this.#perAddress.set(address, left);
         hooks.ended();
       },
       overflowed: hooks.overflowed,
@@ -120,6 +142,7 @@ export class ChangeBus {
     const subscriber: Subscriber = { listId, queue };
     this.#subscribers.set(owner, own.add(subscriber));
     this.#subscriberCount += 1;
+    this.#perAddress.set(address, fromAddress + 1);
     return queue;
   }
 
@@ -159,3 +182,5 @@ export class ChangeBus {
     }
   }
 }
+
+const tooMany = (message: string) => new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });

@@ -17,10 +17,10 @@ export const changeResolvers: Resolvers = {
       // The bus's iterator goes to graphql-js as it is: wrapped in an async generator,
       // a client's "complete" would wait for the next change before releasing it.
       // Subscriptions live past their request, so the log says when each starts and ends.
-      subscribe: (_root, { list }, { owner, changes, dropSlowConsumer, log }) => {
+      subscribe: (_root, { list }, { owner, address, changes, dropSlowConsumer, log }) => {
         if (owner === null) return NOTHING;
         const listId = list == null ? undefined : (parseId(list) ?? 0);
-        const subscription = changes.changesFor(owner, listId, {
+        const subscription = changes.changesFor(owner, listId, address, {
           ended: () => log.info({ owner, listId }, 'subscription ended'),
           overflowed: () => {
             log.warn({ owner, listId }, 'subscriber dropped: too many changes left unread');

@@ -18,6 +18,8 @@ export type GraphQLContext = {
   /** Request-scoped logger: every line carries the request id. */
   readonly log: Logger;
   readonly requestId: string;
+  /** The client's address (the proxy's X-Forwarded-For entry with TRUST_PROXY), for per-client caps. */
+  readonly address: string;
   /** Who is calling: a signed-in user or an anonymous caller. */
   readonly viewer: Viewer;
   /**

@@ -11,7 +11,7 @@ import { expiredSessionCookie } from '../accounts/session-cookie.js';
 import type { Sessions } from '../accounts/sessions.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
-import { clientAddress, RATE_LIMITED, rateLimitMessage, type RateLimits } from '../http/rate-limits.js';
+import { RATE_LIMITED, rateLimitMessage, type RateLimits } from '../http/rate-limits.js';
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import { errorBody, formatRequestError } from './errors.js';
@@ -66,10 +66,8 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
     formatError: formatRequestError,
   });
 
+  // The request was admitted (see admit) before its body was read.
   return async ({ raw, body, state }) => {
-    const refused = await admit(options, raw, state);
-    if (refused) return refused;
-
     const plain = readPlainPost(raw.method, raw.headers, body);
     if (plain) {
       const prepared = operations.prepare(plain.params, state);
@@ -142,7 +140,7 @@ export async function admit(
 ): Promise<HandlerResponse | undefined> {
   const { rateLimits } = gate;
   if (rateLimits.enabled) {
-    const wait = await rateLimits.consumeAddress(clientAddress(raw, gate.trustProxy));
+    const wait = await rateLimits.consumeAddress(state.address);
     if (wait !== undefined) return tooMany(raw, wait);
   }
   const pending = gate.sessions.authenticate(gate.db, raw.headers);

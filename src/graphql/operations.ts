@@ -119,6 +119,7 @@ export class Operations {
     return {
       db,
       requestId: state.requestId,
+      address: state.address,
       get log() {
         return state.log;
       },

@@ -73,7 +73,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
           socket.close(UNAUTHORIZED, authentication.ok ? 'Authentication required' : authentication.message);
           return false;
         }
-        const state = new RequestState(randomUUID(), options.logger, false);
+        const state = new RequestState(randomUUID(), options.logger, false, address);
         const { viewer } = authentication;
         state.viewer = viewer;
         state.dropSlowConsumer = () => {

@@ -27,6 +27,8 @@ export class RequestState implements ResponseCookies {
     readonly requestId: string,
     private readonly rootLogger: Logger,
     readonly secureCookies: boolean,
+    /** The client's address, as rate limits and caps count it. */
+    readonly address: string,
   ) {}
 
   /** Logger whose lines carry the request id. */
