@@ -75,9 +75,10 @@ async function seedTemplate(file: string): Promise<void> {
     .where('owner_id', '=', ANONYMOUS_OWNER)
     .where('is_inbox', '=', 1)
     .executeTakeFirstOrThrow();
+  const now = new Date().toISOString();
   await database.db
     .insertInto('todos')
-    .values(seedTodos().map((todo) => ({ ...todo, list_id: inbox.id })))
+    .values(seedTodos().map((todo) => ({ ...todo, list_id: inbox.id, created_at: now, updated_at: now })))
     .execute();
   await database.close();
 }
