@@ -12,6 +12,8 @@
  *   npm run bench                 3 rounds; per server 3 s warm-up + 6 windows of 2 s
  *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
  *   npm run bench -- --rounds 5 --windows 10
+ *   npm run bench -- --reference ../other-checkout   also measures that checkout's build
+ *                                                    (its own npm ci and npm run build first)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ import {
   pinned,
   root,
   serve,
+  setReference,
   SQLITE_SYNCHRONOUS,
   stopServer,
   type Contender,
@@ -44,8 +47,10 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     windows: { type: 'string' },
     window: { type: 'string' },
+    reference: { type: 'string' },
   },
 });
+setReference(args.reference);
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const warmup = Number(args.warmup ?? (smoke ? 1 : 3));
@@ -58,7 +63,9 @@ const targets: Record<Operation['name'], number> = { list: 0.9, one: 0.75, creat
 const MAX_RSS_MIB = 120;
 const MAX_P99_OVER_P50 = 3;
 
-const contenders: readonly Contender[] = ['project', 'baseline'];
+const contenders: readonly Contender[] = args.reference
+  ? ['project', 'baseline', 'reference']
+  : ['project', 'baseline'];
 
 interface RunResult extends LoadResult {
   readonly peakRssMiB: number;
@@ -154,7 +161,10 @@ async function measure(operation: Operation, template: string, workDir: string):
         sampleBody: sampleBodies[contender] ?? '',
       };
     };
-    return { project: result('project'), baseline: result('baseline') };
+    return Object.fromEntries(contenders.map((contender) => [contender, result(contender)])) as Record<
+      Contender,
+      RunResult
+    >;
   } finally {
     await Promise.all(Object.values(servers).map(stop));
   }
@@ -176,9 +186,9 @@ console.log(
 );
 
 const runs: Record<Operation['name'], Record<Contender, RunResult[]>> = {
-  list: { project: [], baseline: [] },
-  one: { project: [], baseline: [] },
-  create: { project: [], baseline: [] },
+  list: { project: [], baseline: [], reference: [] },
+  one: { project: [], baseline: [], reference: [] },
+  create: { project: [], baseline: [], reference: [] },
 };
 const problems: string[] = [];
 
@@ -212,8 +222,11 @@ try {
 }
 
 const summary = operations.map((operation) => {
-  const { project, baseline } = runs[operation.name];
+  const { project, baseline, reference } = runs[operation.name];
   const ratios = project.map((run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity));
+  const referenceRatios = reference.map(
+    (run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity),
+  );
   const figures = (results: RunResult[]) => ({
     requestsPerSecond: Math.round(median(results.map((r) => r.requestsPerSecond))),
     p50Ms: Number(median(results.map((r) => r.p50Ms)).toFixed(3)),
@@ -229,6 +242,9 @@ const summary = operations.map((operation) => {
     target: targets[operation.name],
     project: figures(project),
     baseline: figures(baseline),
+    ...(reference.length > 0
+      ? { reference: { ...figures(reference), ratio: Number(median(referenceRatios).toFixed(3)) } }
+      : {}),
   };
 });
 
@@ -243,6 +259,18 @@ const table = [
   ...rows,
 ].join('\n');
 console.log(`\n${table}\n`);
+if (args.reference) {
+  console.log(`The reference build (${args.reference}), in the same run:\n`);
+  console.log('| operation | ratio here | ratio of the reference | CPU µs/req here / reference |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const s of summary) {
+    if (!s.reference) continue;
+    console.log(
+      `| ${s.label} | ${s.ratio.toFixed(2)} | ${s.reference.ratio.toFixed(2)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.reference.cpuMicrosPerRequest.toFixed(0)} |`,
+    );
+  }
+  console.log('');
+}
 
 const peakRss = Math.max(...summary.map((s) => s.project.peakRssMiB));
 const checks = [

@@ -17,7 +17,14 @@ export const pinned = (core: number, command: string[]) =>
 /** Every benchmarked server's SQLite durability: WAL with synchronous=NORMAL, the production default. */
 export const SQLITE_SYNCHRONOUS = 'NORMAL';
 
-export type Contender = 'project' | 'baseline';
+/** todo-graphql as built here, the raw baseline, and optionally another build of todo-graphql (`--reference DIR`). */
+export type Contender = 'project' | 'baseline' | 'reference';
+
+/** The checkout `--reference` names, whose dist/server.js is measured beside this one's. */
+let referenceDir: string | undefined;
+export function setReference(dir: string | undefined): void {
+  referenceDir = dir === undefined ? undefined : path.resolve(dir);
+}
 
 /** A server being measured, serving at `url`. */
 export interface Serving {
@@ -31,13 +38,15 @@ interface ServerOptions {
 }
 
 function startServer(which: Contender, options: ServerOptions & { port: number }): ChildProcess {
+  const home = which === 'reference' ? referenceDir : root;
+  if (home === undefined) throw new Error('no --reference checkout to measure');
   const command =
-    which === 'project'
-      ? [process.execPath, path.join(root, 'dist/server.js')]
-      : [process.execPath, '--import', 'tsx', path.join(root, 'bench/baseline-server.ts')];
+    which === 'baseline'
+      ? [process.execPath, '--import', 'tsx', path.join(root, 'bench/baseline-server.ts')]
+      : [process.execPath, path.join(home, 'dist/server.js')];
   const [program = '', ...rest] = pinned(0, command);
   return spawn(program, rest, {
-    cwd: root,
+    cwd: home,
     // Logs go to /dev/null: the server still formats and writes every line, at the default level.
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -4,10 +4,10 @@
  * themselves are build-time dependencies: the server needs four files of theirs,
  * not the hundred-odd packages GraphiQL depends on.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { GRAPHIQL_ASSET_DIR, GRAPHIQL_BUNDLES } from '../src/http/graphiql.js';
+import { GRAPHIQL_ASSET_DIR, GRAPHIQL_BUNDLES, INIT_SCRIPT } from '../src/http/graphiql.js';
 
 const require = createRequire(import.meta.url);
 mkdirSync(GRAPHIQL_ASSET_DIR, { recursive: true });
@@ -16,4 +16,5 @@ for (const [name, { packageName, file }] of GRAPHIQL_BUNDLES) {
   const packageDir = path.dirname(require.resolve(`${packageName}/package.json`));
   copyFileSync(path.join(packageDir, file), path.join(GRAPHIQL_ASSET_DIR, name));
 }
+writeFileSync(path.join(GRAPHIQL_ASSET_DIR, 'init.js'), INIT_SCRIPT);
 console.log(`GraphiQL's bundles copied to ${path.relative(process.cwd(), GRAPHIQL_ASSET_DIR)}`);

@@ -1,36 +1,39 @@
 /**
- * Builds the HTTP server from its dependencies. `server.ts` starts it for real;
- * tests build it the same way and listen on a random port.
+ * Builds the Fastify application from its dependencies, one plugin per
+ * concern. `server.ts` starts it for real; tests build it the same way and
+ * listen on a random port.
  */
-import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AccountRules } from './accounts/account-rules.js';
 import { unrevokedSessions } from './accounts/accounts.repository.js';
 import { Sessions } from './accounts/sessions.js';
 import { SessionTokens } from './accounts/tokens.js';
+import { createResponseCache } from './cache/create-response-cache.js';
 import { ChangeBus } from './changes/change-bus.js';
 import { RedisRelay } from './changes/redis-relay.js';
 import { SessionWatch } from './changes/session-watch.js';
 import type { Config } from './config.js';
-import { DocumentCache } from './graphql/documents.js';
-import { Operations } from './graphql/operations.js';
-import { serveSubscriptions } from './graphql/websocket.js';
 import type { Database } from './db/database.js';
-import { admit, createGraphQLEndpoint } from './graphql/endpoint.js';
-import { describeRefusal } from './graphql/errors.js';
-import { TrustedDocuments } from './graphql/trusted-documents.js';
-import { createEventStreamEndpoint, wantsEventStream } from './graphql/event-stream.js';
+import { DocumentCache } from './graphql/documents.js';
+import { createEventStreamEndpoint } from './graphql/event-stream.js';
 import type { ListBounds } from './graphql/list-bounds.js';
+import { Operations } from './graphql/operations.js';
+import graphqlRoutes from './graphql/routes.js';
 import { buildExecutableSchema } from './graphql/schema.js';
-import { createResponseCache } from './cache/create-response-cache.js';
-import { BodyTooLargeError, readBody } from './http/body.js';
-import { ASSET_PREFIX, GRAPHIQL_CSP, loadGraphiQL } from './http/graphiql.js';
-import { isDatabaseUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from './db/unavailable.js';
-import { clientAddress, RateLimits } from './http/rate-limits.js';
-import { RequestState } from './http/request-state.js';
-import { commonHeaders, JSON_TYPE, send, sendError } from './http/responses.js';
-import { answerClientErrors, readTimeouts } from './http/slow-clients.js';
+import { TrustedDocuments } from './graphql/trusted-documents.js';
+import { graphqlWebSocket } from './graphql/websocket.js';
+import httpErrors, { JSON_TYPE } from './http/errors.js';
+import { errorBody } from './graphql/errors.js';
+import graphiqlAssets from './http/graphiql.js';
+import health from './http/health.js';
+import rateLimits from './http/rate-limits.js';
+import requestLog, { requestId } from './http/request-log.js';
+import securityHeaders from './http/security-headers.js';
+import { clientErrorAnswers, readTimeouts } from './http/slow-clients.js';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -42,11 +45,11 @@ export interface AppDependencies {
 
 export const GRAPHQL_PATH = '/graphql';
 
-const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
-const READY_TIMEOUT_MS = 2000;
+const GOING_AWAY = 1001;
 
-export function createApp({ config, database, logger, authSecret }: AppDependencies): http.Server {
+export async function createApp({ config, database, logger, authSecret }: AppDependencies): Promise<FastifyInstance> {
   const schema = buildExecutableSchema();
+  const production = config.nodeEnv === 'production';
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
   const changes = new ChangeBus(
     {
@@ -85,180 +88,84 @@ export function createApp({ config, database, logger, authSecret }: AppDependenc
     requestTimeoutMs: config.requestTimeoutMs,
     trustedDocuments: TrustedDocuments.load(config.trustedDocuments),
   });
-  const rateLimits = new RateLimits(config.rateLimits, config.redisUrl, logger);
-  const gate = { db: database.db, sessions, rateLimits, trustProxy: config.trustProxy };
-  const graphql = createGraphQLEndpoint({ ...gate, schema, operations });
   const sessionWatch = new SessionWatch(changes, {
     unrevoked: (sessionIds) => unrevokedSessions(database.db, sessionIds),
     intervalMs: config.sessionRecheckSeconds * 1000,
     log: logger,
   });
-  const eventStream = createEventStreamEndpoint({ schema, operations, sessionWatch });
-  const production = config.nodeEnv === 'production';
-  const graphiql = config.graphiql ? loadGraphiQL(GRAPHQL_PATH) : undefined;
 
-  async function route(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
-    const url = req.url ?? '/';
-    const queryStart = url.indexOf('?');
-    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  const clientErrors = clientErrorAnswers(config.requestReadTimeoutMs);
+  const app = Fastify<http.Server>({
+    loggerInstance: logger,
+    // One line per request, written by request-log.ts. No child logger per
+    // request either: RequestState makes one, with the request id, only when
+    // something logs, which few requests do.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
+    genReqId: requestId,
+    bodyLimit: config.bodyLimitBytes,
+    // Behind a proxy the client is the last X-Forwarded-For entry, the address the proxy itself saw.
+    trustProxy: config.trustProxy ? (_address, hop) => hop < 1 : false,
+    serverFactory: (handler) => {
+      const server = http.createServer(readTimeouts(config.requestReadTimeoutMs), handler);
+      clientErrors.track(server);
+      return server;
+    },
+    clientErrorHandler: clientErrors.handler,
+    // A path that is not valid URL encoding (`/%zz`) never reaches a route: it is refused here.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      void reply
+        .code(400)
+        .type(JSON_TYPE)
+        .send(errorBody(`The request's path is not valid: ${error.message}`, 'BAD_REQUEST'));
+    },
+    // Requests that reach an instance while it drains are served: it stops taking
+    // connections, and tells each client to close its own once answered (server.ts).
+    return503OnClosing: false,
+  });
+  // Bodies reach graphql-http as they came, which says what is wrong with them, as the protocol asks.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-    if (path === GRAPHQL_PATH) {
-      if (graphiql && req.method === 'GET' && queryStart === -1 && req.headers.accept?.includes('text/html')) {
-        send(res, state, 200, graphiql.page, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': GRAPHIQL_CSP,
-        });
-        return;
-      }
-      // Who it is, and whether it is within its rate limits, before its body is
-      // read: a client refused sends nothing more, and its connection closes.
-      const refused = await admit(gate, req, state);
-      if (refused) {
-        const [refusal, init] = refused;
-        send(res, state, init.status, refusal ?? '', {
-          ...init.headers,
-          ...(req.complete ? {} : { connection: 'close' }),
-        });
-        return;
-      }
-      const body = req.method === 'POST' ? await readBody(req, config.bodyLimitBytes) : null;
-      if (wantsEventStream(req)) {
-        await eventStream(req, res, body, state, commonHeaders(state));
-        return;
-      }
-      const [responseBody, init] = await graphql({ raw: req, body, state });
-      const status = init.status;
-      // graphql-http answers some refusals without a body, and a mutation over GET
-      // with a body of its own, without a content type or a code: this server says them.
-      if ((responseBody === null || status === 405) && status >= 400) {
-        sendError(res, state, status, describeRefusal(status, req), init.headers);
-      } else {
-        send(res, state, status, responseBody ?? '', { 'content-type': JSON_TYPE, ...init.headers });
-      }
-      return;
-    }
-    if (graphiql && path.startsWith(ASSET_PREFIX) && req.method === 'GET') {
-      const asset = graphiql.assets.get(path.slice(ASSET_PREFIX.length));
-      if (asset) {
-        send(res, state, 200, asset.body, {
-          'content-type': asset.contentType,
-          'cache-control': 'public, max-age=3600',
-        });
-        return;
-      }
-    }
-    if (path === '/healthz') {
-      send(res, state, 200, '{"status":"ok"}', { 'content-type': JSON_TYPE, 'cache-control': 'no-store' });
-      return;
-    }
-    if (path === '/readyz') {
-      const ready = await isReady(database, state.log);
-      send(res, state, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"unavailable"}', {
-        'content-type': JSON_TYPE,
-        'cache-control': 'no-store',
-      });
-      return;
-    }
-    sendError(res, state, 404, `Nothing is served at ${path}: the GraphQL endpoint is ${GRAPHQL_PATH}.`);
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
-    const inbound = req.headers['x-request-id'];
-    const requestId = typeof inbound === 'string' && SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
-    // Behind a TLS-terminating proxy the request arrives as plain HTTP; the proxy says so.
-    const secure = production || req.headers['x-forwarded-proto'] === 'https';
-    const state = new RequestState(requestId, logger, secure, clientAddress(req, config.trustProxy));
-
-    res.once('close', () => {
-      // The path only: query strings may carry GraphQL variables.
-      const url = req.url ?? '/';
-      const queryStart = url.indexOf('?');
-      logger.info(
-        {
-          reqId: requestId,
-          method: req.method,
-          path: queryStart === -1 ? url : url.slice(0, queryStart),
-          status: res.statusCode,
-          operation: state.operationName,
-          ms: Math.round((performance.now() - started) * 100) / 100,
-          aborted: res.writableFinished ? undefined : true,
-        },
-        'request',
-      );
-    });
-
-    route(req, res, state).catch((error: unknown) => {
-      // The client went away mid-request: nobody to answer, and not a server fault.
-      if (req.destroyed && !res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof BodyTooLargeError) {
-        sendError(res, state, 413, error.message, { connection: 'close' });
-        return;
-      }
-      if (isDatabaseUnavailable(error) && !res.headersSent) {
-        // Authentication reads the database before any operation runs.
-        state.log.warn({ err: error }, 'database unavailable');
-        sendError(res, state, 503, UNAVAILABLE_MESSAGE, { 'retry-after': String(RETRY_AFTER_SECONDS) });
-        return;
-      }
-      state.log.error({ err: error }, 'request failed');
-      if (res.headersSent) res.destroy();
-      else sendError(res, state, 500, 'Internal server error');
-    });
-  }
-
-  const server = http.createServer(readTimeouts(config.requestReadTimeoutMs), handle);
-  answerClientErrors(server, config.requestReadTimeoutMs);
-  const subscriptions = serveSubscriptions({
-    ...gate,
-    server,
+  await app.register(fastifyCookie);
+  await app.register(requestLog, { logger, production });
+  await app.register(securityHeaders);
+  await app.register(httpErrors, { graphqlPath: GRAPHQL_PATH, bodyLimit: config.bodyLimitBytes });
+  await app.register(rateLimits, { settings: config.rateLimits, redisUrl: config.redisUrl, log: logger });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: config.bodyLimitBytes },
+    // Live connections would keep the server from closing for ever: they close first, with 1001.
+    preClose(done) {
+      for (const socket of this.websocketServer.clients) socket.close(GOING_AWAY, 'The server is shutting down.');
+      this.websocketServer.close(() => done());
+    },
+  });
+  // Every subscription (an event stream's too) completes once its queued changes are delivered.
+  app.addHook('preClose', async () => changes.close());
+  await app.register(health, { database });
+  if (config.graphiql) await app.register(graphiqlAssets);
+  const gate = { db: database.db, sessions, rateLimits: app.rateLimits };
+  await app.register(graphqlRoutes, {
     path: GRAPHQL_PATH,
     schema,
     operations,
-    sessionWatch,
-    allowAnonymous: config.allowAnonymous,
-    logger,
-    production,
-    maxPerConnection: config.maxSubscriptionsPerConnection,
-    keepAliveMs: config.websocketKeepAliveMs,
+    gate,
+    graphiql: config.graphiql,
+    eventStream: createEventStreamEndpoint({ schema, operations, sessionWatch }),
+    webSocket: graphqlWebSocket({
+      gate,
+      schema,
+      operations,
+      sessionWatch,
+      allowAnonymous: config.allowAnonymous,
+      production,
+      maxPerConnection: config.maxSubscriptionsPerConnection,
+      keepAliveMs: config.websocketKeepAliveMs,
+    }),
   });
-  // Live connections would keep server.close() waiting for ever, so closing the
-  // server ends them first: WebSockets close with 1001, and every subscription
-  // (an event stream's too) completes once its queued changes are delivered.
-  const closeHttp = server.close.bind(server);
-  server.close = (callback?: (error?: Error) => void) => {
-    subscriptions.close();
-    void changes.close();
-    return closeHttp(callback);
-  };
-  server.once('close', () => {
+  app.addHook('onClose', async () => {
     sessionWatch.close();
-    void responseCache?.close();
-    void rateLimits.close();
+    await responseCache?.close();
   });
-  return server;
-}
-
-async function isReady(database: Database, log: Logger): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      database.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`database did not answer within ${READY_TIMEOUT_MS} ms`)),
-          READY_TIMEOUT_MS,
-        );
-      }),
-    ]);
-    return true;
-  } catch (error) {
-    log.warn({ err: error }, 'database not ready');
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+  return app;
 }

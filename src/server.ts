@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { resolveAuthSecret } from './accounts/auth-secret.js';
 import { createApp, GRAPHQL_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -43,47 +44,47 @@ try {
   process.exit(1);
 }
 
-let server: ReturnType<typeof createApp>;
+let app: FastifyInstance;
 try {
-  server = createApp({ config, database, logger, authSecret });
+  app = await createApp({ config, database, logger, authSecret });
+  await app.listen({ port: config.port, host: config.host });
 } catch (error) {
-  logger.fatal({ err: error }, 'cannot build the application');
-  await database.close();
+  logger.fatal({ err: error }, 'cannot start');
+  await database.close().catch(() => undefined);
   await flushLogs(logger);
   process.exit(1);
 }
 
-server.on('error', (error) => {
-  logger.fatal({ err: error }, 'cannot listen');
-  void flushLogs(logger).then(() => process.exit(1));
-});
-
-server.listen(config.port, config.host, () => {
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  logger.info(
-    { url: `http://${host}:${port}${GRAPHQL_PATH}`, database: config.database.dialect },
-    'todo-graphql is listening',
-  );
-});
+const { address, port } = app.server.address() as AddressInfo;
+logger.info(
+  {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}${GRAPHQL_PATH}`,
+    database: config.database.dialect,
+  },
+  'todo-graphql is listening',
+);
 
 let stopping = false;
 
-/** Stops accepting connections, lets requests in flight finish, then closes the database. */
+/**
+ * Stops accepting connections, lets requests in flight finish (Fastify's close:
+ * new requests meanwhile get 503, idle keep-alive connections close), then
+ * closes the database. Past SHUTDOWN_TIMEOUT_MS, what is left is cut.
+ */
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
   const deadline = setTimeout(() => {
     logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'requests still running at the deadline: closing them');
-    server.closeAllConnections();
+    app.server.closeAllConnections();
   }, config.shutdownTimeoutMs);
   // Keep-alive connections that finish their request during shutdown must not wait for another.
-  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
-  // server.close() closes the connections idle now; one whose last response (an
-  // event stream, say) ends later would otherwise wait out the keep-alive timeout.
-  const sweep = setInterval(() => server.closeIdleConnections(), 100);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  app.server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+  // A connection whose last response (an event stream, say) ends during the
+  // shutdown would otherwise wait out the keep-alive timeout.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  await app.close();
   clearInterval(sweep);
   clearTimeout(deadline);
   await database.close();

@@ -33,7 +33,8 @@ for (const target of databaseTargets) {
       assert.deepEqual(payload.user, { id: (payload.user as { id: string }).id, username: 'Ada' });
       assert.equal(typeof payload.token, 'string');
       const setCookie = registered.headers.getSetCookie().join('\n');
-      assert.match(setCookie, /todo_session=[^;]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax/);
+      assert.match(setCookie, /^todo_session=[^;]+;/);
+      assert.deepEqual(setCookie.split('; ').slice(1).sort(), ['HttpOnly', 'Max-Age=604800', 'Path=/', 'SameSite=Lax']);
       assert.doesNotMatch(setCookie, /Secure/, 'not Secure over plain HTTP outside production');
 
       const byCookie = { cookie: sessionCookieOf(registered) };
@@ -55,7 +56,7 @@ for (const target of databaseTargets) {
         token: second.token,
       });
       assert.deepEqual(logout.body.data, { logout: { status: true, user: { username: 'Ada' }, token: null } });
-      assert.match(logout.headers.getSetCookie().join('\n'), /todo_session=; Path=\/; Max-Age=0/);
+      assert.match(logout.headers.getSetCookie().join('\n'), /todo_session=;.* Max-Age=0(;|$)/);
 
       const refused = await call(server, WHO, undefined, { token: second.token });
       assert.equal(refused.status, 401);
@@ -70,7 +71,7 @@ for (const target of databaseTargets) {
         assert.equal(answer.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       }
       const staleCookie = await call(server, WHO, undefined, byCookie);
-      assert.match(staleCookie.headers.getSetCookie().join('\n'), /todo_session=; Path=\/; Max-Age=0/);
+      assert.match(staleCookie.headers.getSetCookie().join('\n'), /todo_session=;.* Max-Age=0(;|$)/);
     });
 
     it('marks the cookie Secure in production, or when a proxy says the request came over HTTPS', async () => {
@@ -81,13 +82,13 @@ for (const target of databaseTargets) {
         undefined,
         { 'x-forwarded-proto': 'https' },
       );
-      assert.match(answer.headers.getSetCookie().join('\n'), /todo_session=[^;]+;.*HttpOnly; SameSite=Lax; Secure/);
+      assert.match(answer.headers.getSetCookie().join('\n'), /todo_session=[^;]+;.*; Secure(;|$)/);
 
       const productionDb = await target.create();
       const production = await startTestServer(productionDb, { NODE_ENV: 'production' });
       try {
         const inProduction = await call(production, REGISTER, { input: { username: 'prod-user', password: PASSWORD } });
-        assert.match(inProduction.headers.getSetCookie().join('\n'), /; Secure$/);
+        assert.match(inProduction.headers.getSetCookie().join('\n'), /; Secure(;|$)/);
       } finally {
         await production.close();
         await productionDb.drop();

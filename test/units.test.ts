@@ -4,7 +4,6 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
 import { checkRegistration } from '../src/accounts/credentials.js';
-import { readSessionCookie } from '../src/accounts/session-cookie.js';
 import { SessionTokens } from '../src/accounts/tokens.js';
 import { readPlainPost } from '../src/graphql/plain-post.js';
 import { SubscriberQueue } from '../src/changes/subscriber-queue.js';
@@ -227,16 +226,6 @@ describe('registration rules', () => {
     assert.equal(checkRegistration({ username: 'ada', password: '🔑'.repeat(8) }), null);
     assert.equal(checkRegistration({ username: 'ada', password: '🔑'.repeat(7) })?.code, 'INVALID_PASSWORD');
     assert.equal(checkRegistration({ username: 'ada', password: '🔑'.repeat(257) })?.code, 'INVALID_PASSWORD');
-  });
-});
-
-describe('session cookie', () => {
-  it('finds the session cookie among others, and only it', () => {
-    assert.equal(readSessionCookie('a=1; todo_session=abc.def; b=2'), 'abc.def');
-    assert.equal(readSessionCookie('todo_session=x'), 'x');
-    assert.equal(readSessionCookie('not_todo_session=x; other=todo_session'), undefined);
-    assert.equal(readSessionCookie('todo_session='), undefined);
-    assert.equal(readSessionCookie(undefined), undefined);
   });
 });
 

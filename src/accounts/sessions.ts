@@ -10,17 +10,22 @@
  * error, never a silent fall-back to anonymous: the caller must know its
  * session is gone. A stale cookie is cleared by the same answer.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { createSession, findActiveSession, revokeSession, type UserRecord } from './accounts.repository.js';
-import { expiredSessionCookie, readSessionCookie, sessionCookie } from './session-cookie.js';
 import { TokenError, type SessionTokens } from './tokens.js';
 import { ANONYMOUS, type ResponseCookies, type Viewer } from './viewer.js';
 
 export type Authentication =
   | { readonly ok: true; readonly viewer: Viewer }
   | { readonly ok: false; readonly message: string; readonly via: 'cookie' | 'bearer' };
+
+/** What a request may prove itself with. */
+export interface Credentials {
+  readonly authorization: string | undefined;
+  /** The session cookie's value. */
+  readonly cookie: string | undefined;
+}
 
 const ANONYMOUS_AUTHENTICATION: Authentication = Object.freeze({ ok: true, viewer: ANONYMOUS });
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -31,9 +36,13 @@ export class Sessions {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** Synchronous for a request without credentials, which is most anonymous traffic. */
-  authenticate(db: Kysely<Tables>, headers: IncomingHttpHeaders): Authentication | Promise<Authentication> {
-    const authorization = headers.authorization;
+  /**
+   * Who presents these credentials: an `Authorization` header, or the session
+   * cookie's value. Synchronous for a request without either, which is most
+   * anonymous traffic.
+   */
+  authenticate(db: Kysely<Tables>, credentials: Credentials): Authentication | Promise<Authentication> {
+    const { authorization, cookie } = credentials;
     if (authorization !== undefined) {
       const token = BEARER.exec(authorization)?.[1];
       if (token === undefined) {
@@ -41,8 +50,7 @@ export class Sessions {
       }
       return this.#check(db, token, 'bearer');
     }
-    const cookie = readSessionCookie(headers.cookie);
-    if (cookie !== undefined) return this.#check(db, cookie, 'cookie');
+    if (cookie !== undefined && cookie !== '') return this.#check(db, cookie, 'cookie');
     return ANONYMOUS_AUTHENTICATION;
   }
 
@@ -64,13 +72,13 @@ export class Sessions {
   async start(db: Kysely<Tables>, user: UserRecord, response: ResponseCookies): Promise<string> {
     const { sessionId, expiresAt } = await createSession(db, user.id, this.ttlSeconds);
     const token = await this.tokens.sign({ sessionId, userId: user.id, expiresAt });
-    response.addSetCookie(sessionCookie(token, this.ttlSeconds, response.secureCookies));
+    response.setSessionCookie(token, this.ttlSeconds);
     return token;
   }
 
   /** Ends the viewer's session, if any, and clears the cookie. */
   async end(db: Kysely<Tables>, viewer: Viewer, response: ResponseCookies): Promise<void> {
     if (viewer.kind === 'user') await revokeSession(db, viewer.sessionId);
-    response.addSetCookie(expiredSessionCookie(response.secureCookies));
+    response.clearSessionCookie();
   }
 }

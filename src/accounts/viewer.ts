@@ -15,9 +15,10 @@ export type Viewer =
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
 
-/** What lets a response set cookies; the HTTP layer's request state provides it. */
+/** What lets a response set the session cookie; the HTTP layer's request state provides it. */
 export interface ResponseCookies {
-  /** Whether the request came over HTTPS (or the server runs in production): cookies get `Secure`. */
-  readonly secureCookies: boolean;
-  addSetCookie(value: string): void;
+  /** Sets the session cookie to `token` for `maxAgeSeconds`. */
+  setSessionCookie(token: string, maxAgeSeconds: number): void;
+  /** Tells the browser to forget the session cookie. */
+  clearSessionCookie(): void;
 }

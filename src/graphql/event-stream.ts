@@ -6,6 +6,7 @@
  * Authentication is the HTTP endpoint's: session cookie or bearer token.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse';
 import type { SessionWatch } from '../changes/session-watch.js';
@@ -46,13 +47,8 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-export type EventStreamEndpoint = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: string | null,
-  state: RequestState,
-  extraHeaders: OutgoingHttpHeaders,
-) => Promise<void>;
+/** Answers `request` with its subscription's events; the request was admitted (http/gate.ts) before its body was read. */
+export type EventStreamEndpoint = (request: FastifyRequest, reply: FastifyReply, body: string | null) => Promise<void>;
 
 export function createEventStreamEndpoint({
   schema,
@@ -84,7 +80,17 @@ export function createEventStreamEndpoint({
     },
   });
 
-  return async (req, res, body, state, extraHeaders) => {
+  return async (request, reply, body) => {
+    // The stream writes to the socket as events come: Fastify hands the response over.
+    void reply.hijack();
+    const { state } = request;
+    const req = request.raw;
+    const res = reply.raw;
+    // The headers set for this reply so far (its id, caching, cookies): a hijacked reply does not send them.
+    const extraHeaders: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) extraHeaders[name] = typeof value === 'number' ? String(value) : value;
+    }
     responses.set(state, res);
     state.dropSlowConsumer = () => res.destroy();
     const [stream, init] = await handle({

@@ -1,23 +1,16 @@
 /**
  * The GraphiQL IDE, served from this server's own copies of its scripts and
- * styles (the packages' prebuilt browser bundles): it works offline and under a
- * Content-Security-Policy that allows only this origin.
+ * styles (the packages' prebuilt browser bundles, which the build copies into
+ * dist/graphiql with the script that starts the IDE): it works offline and
+ * under a Content-Security-Policy that allows only this origin. @fastify/static
+ * serves the files; the page is answered on `GET /graphql` to a browser.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-interface Asset {
-  readonly body: Buffer;
-  readonly contentType: string;
-}
-
-export interface GraphiQL {
-  /** The HTML page that loads the IDE against `endpointPath`. */
-  readonly page: string;
-  /** Static files under ASSET_PREFIX, by file name. */
-  readonly assets: ReadonlyMap<string, Asset>;
-}
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 export const ASSET_PREFIX = '/graphiql/';
 
@@ -27,7 +20,8 @@ export const GRAPHIQL_CSP =
 
 const JS = 'text/javascript; charset=utf-8';
 
-const INIT_SCRIPT = `'use strict';
+/** Starts the IDE against the endpoint its page names; the build writes it beside the bundles. */
+export const INIT_SCRIPT = `'use strict';
 (function () {
   var endpoint = document.getElementById('graphiql').getAttribute('data-endpoint');
   var fetcher = GraphiQL.createFetcher({ url: endpoint });
@@ -58,15 +52,9 @@ export const GRAPHIQL_BUNDLES: ReadonlyMap<string, Bundle> = new Map([
 /** Where the build puts the bundles (scripts/graphiql-assets.ts): dist/graphiql, from src/http and dist/http alike. */
 export const GRAPHIQL_ASSET_DIR = fileURLToPath(new URL('../../dist/graphiql/', import.meta.url));
 
-export function loadGraphiQL(endpointPath: string): GraphiQL {
-  const assets = new Map<string, Asset>([['init.js', { body: Buffer.from(INIT_SCRIPT), contentType: JS }]]);
-  for (const [name, { contentType }] of GRAPHIQL_BUNDLES) {
-    const file = path.join(GRAPHIQL_ASSET_DIR, name);
-    if (!existsSync(file))
-      throw new Error(`GraphiQL's ${name} is missing from ${GRAPHIQL_ASSET_DIR}: run npm run build`);
-    assets.set(name, { body: readFileSync(file), contentType });
-  }
-  const page = `<!doctype html>
+/** The HTML page that loads the IDE against `endpointPath`. */
+export function graphiqlPage(endpointPath: string): string {
+  return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
@@ -86,5 +74,19 @@ export function loadGraphiQL(endpointPath: string): GraphiQL {
   </body>
 </html>
 `;
-  return { page, assets };
 }
+
+/** Serves GraphiQL's files under ASSET_PREFIX; refuses to start without them. */
+async function graphiqlAssets(app: FastifyInstance): Promise<void> {
+  for (const name of [...GRAPHIQL_BUNDLES.keys(), 'init.js']) {
+    if (!existsSync(path.join(GRAPHIQL_ASSET_DIR, name)))
+      throw new Error(`GraphiQL's ${name} is missing from ${GRAPHIQL_ASSET_DIR}: run npm run build`);
+  }
+  await app.register(fastifyStatic, {
+    root: GRAPHIQL_ASSET_DIR,
+    prefix: ASSET_PREFIX,
+    maxAge: '1h',
+  });
+}
+
+export default fp(graphiqlAssets, { name: 'graphiql' });

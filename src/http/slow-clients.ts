@@ -8,7 +8,7 @@
 import http, { type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody } from '../graphql/errors.js';
-import { JSON_TYPE } from './responses.js';
+import { JSON_TYPE } from './errors.js';
 
 /** The server's options that time slow requests out: headers and body must arrive within `readTimeoutMs`. */
 export function readTimeouts(readTimeoutMs: number): ServerOptions {
@@ -21,33 +21,41 @@ export function readTimeouts(readTimeoutMs: number): ServerOptions {
 }
 
 /**
- * Answers what Node's parser refuses. A request too slow to arrive gets a 408
- * with a code; anything else (malformed HTTP, oversized headers) gets Node's
- * own bodiless answer, since its method is unknown and a HEAD must get no body.
+ * Answers what Node's parser refuses (Fastify's `clientErrorHandler`), once
+ * `track` watches the server. A request too slow to arrive gets a 408 with a
+ * code; anything else (malformed HTTP, oversized headers) gets Node's own
+ * bodiless answer, since its method is unknown and a HEAD must get no body.
  */
-export function answerClientErrors(server: http.Server, readTimeoutMs: number): void {
+export function clientErrorAnswers(readTimeoutMs: number): {
+  readonly handler: (error: NodeJS.ErrnoException, socket: Duplex) => void;
+  readonly track: (server: http.Server) => void;
+} {
   /** The response each socket is writing, while it does: a refusal must not be written over it. */
   const responding = new WeakMap<Duplex, ServerResponse>();
-  server.prependListener('request', (req, res) => {
-    responding.set(req.socket, res);
-    res.once('close', () => responding.delete(req.socket));
-  });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const inFlight = responding.get(socket);
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const status = timedOut ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const body =
-      timedOut && inFlight?.req.method !== 'HEAD'
-        ? errorBody(
-            `The request did not arrive within ${readTimeoutMs} ms (REQUEST_READ_TIMEOUT_MS).`,
-            'REQUEST_TIMEOUT',
-          )
-        : '';
-    const type = body ? `content-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` : '';
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${type}connection: close\r\n\r\n${body}`);
-  });
+  return {
+    track(server) {
+      server.prependListener('request', (req: http.IncomingMessage, res: ServerResponse) => {
+        responding.set(req.socket, res);
+        res.once('close', () => responding.delete(req.socket));
+      });
+    },
+    handler(error, socket) {
+      const inFlight = responding.get(socket);
+      if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const status = timedOut ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body =
+        timedOut && inFlight?.req.method !== 'HEAD'
+          ? errorBody(
+              `The request did not arrive within ${readTimeoutMs} ms (REQUEST_READ_TIMEOUT_MS).`,
+              'REQUEST_TIMEOUT',
+            )
+          : '';
+      const type = body ? `content-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` : '';
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${type}connection: close\r\n\r\n${body}`);
+    },
+  };
 }

@@ -82,9 +82,9 @@ export async function startTestServer(
     timeoutMs: config.databaseTimeoutMs,
   });
   await migrateToLatest(database);
-  const server = createApp({ config, database, logger, authSecret: await resolveAuthSecret(config, database) });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const app = await createApp({ config, database, logger, authSecret: await resolveAuthSecret(config, database) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const graphqlUrl = `${url}/graphql`;
 
@@ -119,8 +119,8 @@ export async function startTestServer(
       return response.body.data as T;
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      app.server.closeAllConnections();
+      await app.close();
       await database.close();
     },
   };

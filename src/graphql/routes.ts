@@ -1,0 +1,105 @@
+/**
+ * The GraphQL path: every request on it passes the same gate (http/gate.ts)
+ * and then goes the way it asks for. A browser opening it gets GraphiQL; a
+ * WebSocket upgrade, graphql-ws; a request for an event stream, graphql-sse;
+ * anything else, GraphQL over HTTP (endpoint.ts), graphql-http's protocol.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Response as HandlerResponse } from 'graphql-http';
+import { admit, type Gate, type Refusal } from '../http/gate.js';
+import { GRAPHIQL_CSP, graphiqlPage } from '../http/graphiql.js';
+import { JSON_TYPE } from '../http/errors.js';
+import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './endpoint.js';
+import { describeRefusal, errorBody, httpErrorCode } from './errors.js';
+import { wantsEventStream, type EventStreamEndpoint } from './event-stream.js';
+import { negotiateMediaType } from './operations.js';
+import type { WebsocketHandler } from '@fastify/websocket';
+
+export interface GraphQLRoutesOptions extends GraphQLEndpointOptions {
+  readonly path: string;
+  readonly gate: Gate;
+  readonly eventStream: EventStreamEndpoint;
+  readonly webSocket: WebsocketHandler;
+  /** Serve GraphiQL to browsers. */
+  readonly graphiql: boolean;
+}
+
+const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' } as const;
+
+/** A refusal of the gate, as a GraphQL error in the media type the client accepts. */
+function refusalResponse(request: IncomingMessage, refusal: Refusal): HandlerResponse {
+  const mediaType = negotiateMediaType(request.headers.accept);
+  return [
+    errorBody(refusal.message, refusal.code),
+    {
+      status: refusal.status,
+      statusText: STATUS_TEXT[refusal.status],
+      headers: {
+        'content-type': `${mediaType}; charset=utf-8`,
+        ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+        ...(refusal.retryAfter === undefined ? {} : { 'retry-after': String(refusal.retryAfter) }),
+      },
+    },
+  ];
+}
+
+function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, registered: (error?: Error) => void): void {
+  const endpoint = createGraphQLEndpoint(options);
+  const page = graphiqlPage(options.path);
+  const wantsGraphiQL = (request: FastifyRequest) =>
+    options.graphiql &&
+    request.method === 'GET' &&
+    !request.url.includes('?') &&
+    request.headers.accept?.includes('text/html') === true;
+
+  // Who it is, and whether it is within its rate limits, before its body is
+  // read: a client refused sends nothing more, and its connection closes.
+  async function gate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.ws || wantsGraphiQL(request)) return;
+    const refusal = await admit(options.gate, request);
+    if (!refusal) return;
+    const [body, init] = refusalResponse(request.raw, refusal);
+    if (!request.raw.complete) void reply.header('connection', 'close');
+    await reply
+      .code(init.status)
+      .headers(init.headers ?? {})
+      .send(body);
+  }
+
+  async function handler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (wantsGraphiQL(request)) {
+      await reply.type('text/html; charset=utf-8').header('content-security-policy', GRAPHIQL_CSP).send(page);
+      return;
+    }
+    const body = typeof request.body === 'string' ? request.body : null;
+    if (wantsEventStream(request.raw)) {
+      await options.eventStream(request, reply, body);
+      return;
+    }
+    const [responseBody, init] = await endpoint({ raw: request, body, state: request.state });
+    const { status } = init;
+    // graphql-http answers some refusals without a body, and a mutation over GET
+    // with a body of its own, without a content type or a code: this server says them.
+    if ((responseBody === null || status === 405) && status >= 400) {
+      await reply
+        .code(status)
+        .headers(init.headers ?? {})
+        .type(JSON_TYPE)
+        .send(errorBody(describeRefusal(status, request.raw), httpErrorCode(status)));
+      return;
+    }
+    await reply
+      .code(status)
+      .headers({ 'content-type': JSON_TYPE, ...init.headers })
+      .send(responseBody ?? '');
+  }
+
+  app.route({ method: 'GET', url: options.path, onRequest: gate, handler, wsHandler: options.webSocket });
+  // Other methods reach graphql-http, which refuses them in the protocol's words.
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: options.path, onRequest: gate, handler });
+  registered();
+}
+
+export default fp(graphqlRoutes, { name: 'graphql-routes', dependencies: ['request-state', 'rate-limits'] });

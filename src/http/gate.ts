@@ -1,0 +1,112 @@
+/**
+ * What lets a request in, whichever transport it came by: who it is, and
+ * whether it is within its rate limits. HTTP and SSE requests pass it from
+ * their headers, before their body is read (`admit`); a WebSocket connection
+ * when it opens, with the credentials of its upgrade request or of its
+ * `connection_init` (`admitConnection`), and each subscribe message against
+ * the rate limits (`admitOperation`).
+ *
+ * The client's address is counted first, so a flood of bad credentials is cut
+ * off too. A credential that does not hold answers 401 (and clears a stale
+ * cookie); the session cookie sent cross-site answers 403; past a rate limit,
+ * 429 with Retry-After.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Credentials, Sessions } from '../accounts/sessions.js';
+import { SESSION_COOKIE } from '../accounts/session-cookie.js';
+import type { Viewer } from '../accounts/viewer.js';
+import type { Tables } from '../db/tables.js';
+import { RATE_LIMITED, rateLimitMessage, type RateLimits } from './rate-limits.js';
+
+export interface Gate {
+  readonly db: Kysely<Tables>;
+  readonly sessions: Sessions;
+  readonly rateLimits: RateLimits;
+}
+
+/** Why a request is refused, before anything of it runs. */
+export interface Refusal {
+  readonly status: 401 | 403 | 429;
+  readonly code: string;
+  readonly message: string;
+  /** Seconds to wait, past a rate limit. */
+  readonly retryAfter?: number;
+}
+
+const tooMany = (retryAfter: number): Refusal => ({
+  status: 429,
+  code: RATE_LIMITED,
+  message: rateLimitMessage(retryAfter),
+  retryAfter,
+});
+
+/** The request's credentials: its Authorization header, or the session cookie. */
+export const credentialsOf = (request: FastifyRequest): Credentials => ({
+  authorization: request.headers.authorization,
+  cookie: request.cookies[SESSION_COOKIE],
+});
+
+/**
+ * Authenticates an HTTP request into `request.state.viewer` and counts it
+ * against the rate limits, or answers why not.
+ */
+export async function admit(gate: Gate, request: FastifyRequest): Promise<Refusal | undefined> {
+  const { rateLimits } = gate;
+  const { state } = request;
+  if (rateLimits.enabled) {
+    const wait = await rateLimits.byAddress(request);
+    if (wait !== undefined) return tooMany(wait);
+  }
+  const pending = gate.sessions.authenticate(gate.db, credentialsOf(request));
+  const authentication = pending instanceof Promise ? await pending : pending;
+  if (!authentication.ok) {
+    if (authentication.via === 'cookie') state.clearSessionCookie();
+    return { status: 401, code: 'UNAUTHENTICATED', message: authentication.message };
+  }
+  const { viewer } = authentication;
+  // SameSite=Lax already keeps the cookie off other sites' subrequests; this
+  // also refuses one from a browser that sent it anyway.
+  if (viewer.kind === 'user' && viewer.via === 'cookie' && request.headers['sec-fetch-site'] === 'cross-site') {
+    return {
+      status: 403,
+      code: 'FORBIDDEN',
+      message:
+        'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
+    };
+  }
+  state.viewer = viewer;
+  if (rateLimits.enabled) {
+    const wait = await rateLimits.byUser(request, viewer);
+    if (wait !== undefined) return tooMany(wait);
+  }
+  return undefined;
+}
+
+/**
+ * Lets a WebSocket connection in: counts it against its address, and
+ * authenticates it with `credentials` (its upgrade request's, or its
+ * `connection_init`'s), or answers why not.
+ */
+export async function admitConnection(
+  gate: Gate,
+  request: FastifyRequest,
+  credentials: Credentials,
+): Promise<{ readonly viewer: Viewer } | Refusal> {
+  if (gate.rateLimits.enabled) {
+    const wait = await gate.rateLimits.byAddress(request);
+    if (wait !== undefined) return tooMany(wait);
+  }
+  const authentication = await gate.sessions.authenticate(gate.db, credentials);
+  if (!authentication.ok) return { status: 401, code: 'UNAUTHENTICATED', message: authentication.message };
+  request.state.viewer = authentication.viewer;
+  return { viewer: authentication.viewer };
+}
+
+/** Counts one more operation on a WebSocket connection, against its address and its user. */
+export async function admitOperation(gate: Gate, request: FastifyRequest): Promise<Refusal | undefined> {
+  const { rateLimits } = gate;
+  if (!rateLimits.enabled) return undefined;
+  const wait = (await rateLimits.byAddress(request)) ?? (await rateLimits.byUser(request, request.state.viewer));
+  return wait === undefined ? undefined : tooMany(wait);
+}
