@@ -26,6 +26,7 @@ import graphqlRoutes from './graphql/routes.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { graphqlWebSocket } from './graphql/websocket.js';
+import cors from './http/cors.js';
 import httpErrors, { JSON_TYPE } from './http/errors.js';
 import { errorBody } from './graphql/errors.js';
 import graphiqlAssets from './http/graphiql.js';
@@ -130,6 +131,8 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
   await app.register(fastifyCookie);
   await app.register(requestLog, { logger, production });
   await app.register(securityHeaders);
+  const corsOrigins = new Set(config.corsOrigins);
+  await app.register(cors, { origins: corsOrigins });
   await app.register(httpErrors, { graphqlPath: GRAPHQL_PATH, bodyLimit: config.bodyLimitBytes });
   await app.register(rateLimits, { settings: config.rateLimits, redisUrl: config.redisUrl, log: logger });
   await app.register(fastifyWebsocket, {
@@ -144,7 +147,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
   app.addHook('preClose', async () => changes.close());
   await app.register(health, { database });
   if (config.graphiql) await app.register(graphiqlAssets);
-  const gate = { db: database.db, sessions, rateLimits: app.rateLimits };
+  const gate = { db: database.db, sessions, rateLimits: app.rateLimits, corsOrigins };
   await app.register(graphqlRoutes, {
     path: GRAPHQL_PATH,
     schema,

@@ -87,6 +87,12 @@ export interface Config {
   readonly responseCacheTtlSeconds: number;
   /** Memory the in-memory response cache may take (without Redis), in bytes. */
   readonly responseCacheMaxBytes: number;
+  /** Origins whose web apps may call the API from a browser, cookie included (CORS); empty: none. */
+  readonly corsOrigins: readonly string[];
+  /** Most operations one batched request (a JSON array) may hold. */
+  readonly batchMax: number;
+  /** Automatic persisted queries kept in memory (and, with Redis, shared for their TTL). */
+  readonly persistedQueries: { readonly maxEntries: number; readonly ttlSeconds: number };
   /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
   readonly redisUrl: string | undefined;
 }
@@ -122,6 +128,21 @@ class Reader {
     if ((allowed as readonly string[]).includes(normalized)) return normalized as T;
     this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
     return fallback;
+  }
+
+  /** A comma-separated list of web origins (`https://app.example.com`), each as the URL standard serialises it. */
+  origins(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const origins: string[] = [];
+    for (const entry of value.split(',').map((item) => item.trim())) {
+      if (entry === '') continue;
+      const origin = URL.canParse(entry) ? new URL(entry).origin : 'null';
+      if (origin === 'null' || origin !== entry.replace(/\/$/, '').toLowerCase()) {
+        this.problems.push(`${name} must list origins like https://app.example.com, without a path (got "${entry}")`);
+      } else origins.push(origin);
+    }
+    return origins;
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {
@@ -234,6 +255,12 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheTtlSeconds: read.integer('RESPONSE_CACHE_TTL_SECONDS', 0, 0, 86_400),
     responseCacheMaxBytes: read.integer('RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
     maxQueuedChanges: read.integer('MAX_QUEUED_CHANGES', 1000, 1, 1_000_000),
+    corsOrigins: read.origins('CORS_ORIGINS'),
+    batchMax: read.integer('BATCH_MAX', 10, 1, 100),
+    persistedQueries: {
+      maxEntries: read.integer('PERSISTED_QUERIES_MAX', 1000, 0, 1_000_000),
+      ttlSeconds: read.integer('PERSISTED_QUERIES_TTL_SECONDS', 7 * 24 * 3600, 1, 366 * 24 * 3600),
+    },
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {
     read.problems.push(

@@ -113,6 +113,48 @@ for (const target of databaseTargets) {
       }
     });
 
+    it('answers a query or mutation with JSON whenever the client accepts JSON, as urql’s default Accept does', async () => {
+      const urqlAccept =
+        'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+      for (const accept of [urqlAccept, 'text/event-stream, application/json', 'text/event-stream;q=0.5, */*']) {
+        const response = await post('{"query": "{ todos { success } }"}', { accept });
+        assert.equal(response.status, 200, accept);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/(graphql-response\+)?json/, accept);
+        assert.deepEqual(JSON.parse(response.text), { data: { todos: { success: true } } });
+      }
+      const mutation = await post('{"query": "mutation { markDone(todoId: \\"1\\") { success } }"}', {
+        accept: urqlAccept,
+      });
+      assert.equal(mutation.status, 200);
+      assert.match(mutation.headers.get('content-type') ?? '', /^application\/graphql-response\+json/);
+
+      // A subscription, which JSON cannot carry, gets the event stream it also accepts.
+      const controller = new AbortController();
+      const stream = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: urqlAccept },
+        body: JSON.stringify({ query: 'subscription { changes { kind } }' }),
+        signal: controller.signal,
+      });
+      assert.equal(stream.status, 200);
+      assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
+      controller.abort();
+      // Refused explicitly (q=0), the event stream is not chosen.
+      const refused = await post('{"query": "{ todos { success } }"}', {
+        accept: 'text/event-stream;q=0, application/json',
+      });
+      assert.match(refused.headers.get('content-type') ?? '', /^application\/json/);
+    });
+
+    it('lets a client that sends a whole body far over the limit read its 413', async () => {
+      const body = JSON.stringify({ query: `{ todos { success } }${' '.repeat(BODY_LIMIT * 8)}` });
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const response = await post(body);
+        assert.equal(response.status, 413);
+        assert.match(response.text, /"code":"PAYLOAD_TOO_LARGE"/);
+      }
+    });
+
     it('answers an unacceptable Accept header with 406', async () => {
       const response = await post('{"query": "{ todos { success } }"}', { accept: 'text/csv' });
       assert.equal(response.status, 406);

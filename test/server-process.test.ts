@@ -4,13 +4,14 @@
  * exits 0, bad configuration stops it with a message per setting.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { databaseTargets, sqliteTarget, type TestDatabase } from './helpers/databases.js';
-import { postGraphQL, runScript, startServerProcess } from './helpers/process.js';
+import { postGraphQL, projectRoot, runScript, startServerProcess } from './helpers/process.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { afterSubscriptions } from './helpers/server.js';
 import { until } from './helpers/until.js';
@@ -97,6 +98,42 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+/** The processes below `pid`, children first. */
+function descendantsOf(pid: number): number[] {
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0);
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+describe('`npm start`, as a process manager runs it', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await sqliteTarget.create();
+  });
+  after(() => db.drop());
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`stops on ${signal} sent to npm itself, exits 0 and leaves no process behind`, async () => {
+      const npm = await startServerProcess({ DATABASE_URL: db.url }, projectRoot, ['npm', 'start']);
+      const { pid } = npm.child;
+      assert.ok(pid !== undefined);
+      // npm runs the script in a shell, which `exec` replaces with the server.
+      const descendants = descendantsOf(pid);
+      assert.equal(descendants.length, 1, 'npm has one descendant, the server');
+      assert.equal((await postGraphQL(npm.url, listTodos)).status, 200);
+
+      assert.equal(await npm.stop(signal), 0, npm.stderr());
+      assert.match(npm.stdout(), /"msg":"stopped"/);
+      for (const child of descendants) {
+        assert.throws(() => process.kill(child, 0), { code: 'ESRCH' }, `process ${child} is gone`);
+      }
+      await assert.rejects(fetch(npm.url), 'nothing listens on the port any more');
+    });
+  }
+});
 
 describe('shutdown with live subscriptions', () => {
   let db: TestDatabase;

@@ -30,9 +30,25 @@ function sessionEndEvents(message: string): string {
   return `event: next\ndata: ${JSON.stringify(result)}\n\nevent: complete\ndata:\n\n`;
 }
 
-/** Whether a request asks for an event stream. */
-export const wantsEventStream = (req: IncomingMessage): boolean =>
-  req.headers.accept?.includes('text/event-stream') === true;
+const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/*', '*/*']);
+
+/**
+ * What a request's Accept header lets the server answer with: JSON only, an
+ * event stream only, or either (urql's default Accept lists both, and more).
+ * Entries with `q=0` are refused types, as HTTP says.
+ */
+export function acceptedAnswers(accept: string | undefined): 'json' | 'stream' | 'either' {
+  if (accept === undefined || !accept.includes('text/event-stream')) return 'json';
+  let json = false;
+  let stream = false;
+  for (const entry of accept.toLowerCase().split(',')) {
+    const [type = '', ...params] = entry.split(';').map((part) => part.trim());
+    if (params.some((param) => /^q=0(\.0*)?$/.test(param))) continue;
+    if (type === 'text/event-stream') stream = true;
+    else if (JSON_TYPES.has(type)) json = true;
+  }
+  return stream ? (json ? 'either' : 'stream') : 'json';
+}
 
 /** Resolves when `res` can take more, or has closed (whereupon the stream's next write is skipped). */
 function drained(res: ServerResponse): Promise<void> {
@@ -98,6 +114,8 @@ export function createEventStreamEndpoint({
       url: req.url ?? '/',
       headers: {
         get(key: string) {
+          // The stream was chosen (graphql/routes.ts); graphql-sse knows it only by this exact Accept.
+          if (key === 'accept') return 'text/event-stream';
           const header = req.headers[key];
           return Array.isArray(header) ? header.join('\n') : header;
         },

@@ -104,6 +104,14 @@ export class Operations {
     };
   }
 
+  /** The kind of operation `params` would run, or undefined when its document or operation is not found. */
+  operationTypeOf(params: Pick<RequestParams, 'query' | 'operationName'>): OperationTypeNode | undefined {
+    if (!params.query) return undefined;
+    const preparation = this.options.documents.prepare(params.query);
+    if (preparation.errors) return undefined;
+    return getOperationAST(preparation.document, params.operationName ?? undefined)?.operation;
+  }
+
   /**
    * The resolvers' context for a request in `state`. A `streaming` context
    * (WebSocket or SSE) may serve many results over time, so its loaders keep nothing.

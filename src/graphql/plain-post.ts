@@ -31,6 +31,11 @@ const ACCEPTS = new Map<string | undefined, ResponseMediaType>([
   [`${GRAPHQL_RESPONSE}, application/json`, GRAPHQL_RESPONSE],
   [`${GRAPHQL_RESPONSE}, application/json, */*`, GRAPHQL_RESPONSE],
   ['application/json, */*', 'application/json'],
+  // urql's default.
+  [
+    `${GRAPHQL_RESPONSE}, application/graphql+json, application/json, text/event-stream, multipart/mixed`,
+    GRAPHQL_RESPONSE,
+  ],
 ]);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

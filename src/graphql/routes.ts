@@ -7,13 +7,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { OperationTypeNode } from 'graphql';
 import type { Response as HandlerResponse } from 'graphql-http';
 import { admit, type Gate, type Refusal } from '../http/gate.js';
 import { GRAPHIQL_CSP, graphiqlPage } from '../http/graphiql.js';
 import { JSON_TYPE } from '../http/errors.js';
 import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './endpoint.js';
 import { describeRefusal, errorBody, httpErrorCode } from './errors.js';
-import { wantsEventStream, type EventStreamEndpoint } from './event-stream.js';
+import { acceptedAnswers, type EventStreamEndpoint } from './event-stream.js';
 import { negotiateMediaType } from './operations.js';
 import type { WebsocketHandler } from '@fastify/websocket';
 
@@ -45,6 +46,25 @@ function refusalResponse(request: IncomingMessage, refusal: Refusal): HandlerRes
   ];
 }
 
+/** The document and operation name of a request, read loosely: a malformed request is graphql-http's to word. */
+function queryOf(
+  method: string,
+  url: string,
+  body: string | null,
+): { query: string; operationName?: string } | undefined {
+  let fields: unknown;
+  try {
+    fields =
+      method === 'GET' ? Object.fromEntries(new URL(url, 'http://localhost').searchParams) : JSON.parse(body ?? '');
+  } catch {
+    return undefined;
+  }
+  if (typeof fields !== 'object' || fields === null) return undefined;
+  const { query, operationName } = fields as Record<string, unknown>;
+  if (typeof query !== 'string') return undefined;
+  return { query, operationName: typeof operationName === 'string' ? operationName : undefined };
+}
+
 function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, registered: (error?: Error) => void): void {
   const endpoint = createGraphQLEndpoint(options);
   const page = graphiqlPage(options.path);
@@ -53,6 +73,19 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
     request.method === 'GET' &&
     !request.url.includes('?') &&
     request.headers.accept?.includes('text/html') === true;
+
+  /**
+   * Whether to answer with an event stream: when the client accepts nothing
+   * else, or accepts one beside JSON and sends a subscription, which JSON cannot
+   * carry. A query or mutation gets JSON whenever JSON is acceptable, as the
+   * GraphQL-over-HTTP specification asks.
+   */
+  function wantsEventStream(request: FastifyRequest, body: string | null): boolean {
+    const answers = acceptedAnswers(request.headers.accept);
+    if (answers !== 'either') return answers === 'stream';
+    const params = queryOf(request.method, request.url, body);
+    return params !== undefined && options.operations.operationTypeOf(params) === OperationTypeNode.SUBSCRIPTION;
+  }
 
   // Who it is, and whether it is within its rate limits, before its body is
   // read: a client refused sends nothing more, and its connection closes.
@@ -74,7 +107,7 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
       return;
     }
     const body = typeof request.body === 'string' ? request.body : null;
-    if (wantsEventStream(request.raw)) {
+    if (wantsEventStream(request, body)) {
       await options.eventStream(request, reply, body);
       return;
     }
@@ -98,7 +131,8 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
 
   app.route({ method: 'GET', url: options.path, onRequest: gate, handler, wsHandler: options.webSocket });
   // Other methods reach graphql-http, which refuses them in the protocol's words.
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: options.path, onRequest: gate, handler });
+  // (OPTIONS is CORS's preflight, answered by http/cors.ts.)
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: options.path, onRequest: gate, handler });
   registered();
 }
 

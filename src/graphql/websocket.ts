@@ -7,7 +7,8 @@
  * A connection authenticates once, when it opens (http/gate.ts): with the
  * session cookie sent on the upgrade request, or a token in `connection_init`'s
  * payload (`{ "token": "…" }` or `{ "authorization": "Bearer …" }`). A bad
- * credential closes the socket with 4401; so does `logout` of that session,
+ * credential closes the socket with 4401, the cookie sent from another origin
+ * (not in CORS_ORIGINS) with 4403; so does `logout` of that session,
  * and its expiry. Each subscribe counts against the rate limits like an HTTP
  * request, and against the caps per connection.
  */
@@ -33,13 +34,17 @@ export interface WebSocketOptions {
 }
 
 const UNAUTHORIZED = 4401;
+const FORBIDDEN = 4403;
 /** graphql-ws's own code for too many requests. */
 const TOO_MANY_REQUESTS = 4429;
 const POLICY_VIOLATION = 1008;
 /** How long a dropped slow consumer gets to take its close frame before the socket is cut. */
 const DROP_GRACE_MS = 1000;
 
-const closeCode = (refusal: Refusal) => (refusal.status === 429 ? TOO_MANY_REQUESTS : UNAUTHORIZED);
+const CLOSE_CODES = { 401: UNAUTHORIZED, 403: FORBIDDEN, 429: TOO_MANY_REQUESTS } as const;
+const FOREIGN_COOKIE =
+  'Forbidden: the session cookie does not count from this origin; send a token in connection_init.';
+const closeCode = (refusal: Refusal) => CLOSE_CODES[refusal.status];
 
 /** The handler of WebSocket upgrades on the GraphQL path. */
 export function graphqlWebSocket(options: WebSocketOptions): WebsocketHandler {
@@ -57,7 +62,8 @@ export function graphqlWebSocket(options: WebSocketOptions): WebsocketHandler {
           typeof token === 'string' ? { authorization: token, cookie: undefined } : credentialsOf(request);
         const admitted = await admitConnection(gate, request, credentials);
         if ('status' in admitted) {
-          socket.close(closeCode(admitted), admitted.message);
+          // A close reason holds at most 123 bytes.
+          socket.close(closeCode(admitted), admitted.status === 403 ? FOREIGN_COOKIE : admitted.message);
           return false;
         }
         const { viewer } = admitted;

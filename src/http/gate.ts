@@ -8,7 +8,8 @@
  *
  * The client's address is counted first, so a flood of bad credentials is cut
  * off too. A credential that does not hold answers 401 (and clears a stale
- * cookie); the session cookie sent cross-site answers 403; past a rate limit,
+ * cookie); the session cookie sent from a page of another origin, unless listed
+ * in CORS_ORIGINS, answers 403; past a rate limit,
  * 429 with Retry-After.
  */
 import type { FastifyRequest } from 'fastify';
@@ -23,6 +24,8 @@ export interface Gate {
   readonly db: Kysely<Tables>;
   readonly sessions: Sessions;
   readonly rateLimits: RateLimits;
+  /** Origins other than the server's own whose pages may use the session cookie (CORS_ORIGINS). */
+  readonly corsOrigins: ReadonlySet<string>;
 }
 
 /** Why a request is refused, before anything of it runs. */
@@ -47,6 +50,28 @@ export const credentialsOf = (request: FastifyRequest): Credentials => ({
   cookie: request.cookies[SESSION_COOKIE],
 });
 
+const CROSS_SITE_COOKIE: Refusal = {
+  status: 403,
+  code: 'FORBIDDEN',
+  message:
+    'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>", or list the site in CORS_ORIGINS.',
+};
+
+/**
+ * Whether the session cookie may stand for the caller of `request`: only on a
+ * request from the server's own pages or from a listed origin. SameSite=Lax
+ * already keeps the cookie off other sites' subrequests, but not off a
+ * WebSocket upgrade, and not from a sibling subdomain; a browser always says
+ * where a WebSocket or a cross-origin fetch comes from (Origin), and a
+ * same-origin GET comes with Sec-Fetch-Site.
+ */
+function cookieMayCount(gate: Gate, request: FastifyRequest): boolean {
+  const { origin } = request.headers;
+  if (origin === undefined) return request.headers['sec-fetch-site'] !== 'cross-site';
+  const lowered = origin.toLowerCase();
+  return lowered === `${request.protocol}://${request.host}`.toLowerCase() || gate.corsOrigins.has(lowered);
+}
+
 /**
  * Authenticates an HTTP request into `request.state.viewer` and counts it
  * against the rate limits, or answers why not.
@@ -65,16 +90,7 @@ export async function admit(gate: Gate, request: FastifyRequest): Promise<Refusa
     return { status: 401, code: 'UNAUTHENTICATED', message: authentication.message };
   }
   const { viewer } = authentication;
-  // SameSite=Lax already keeps the cookie off other sites' subrequests; this
-  // also refuses one from a browser that sent it anyway.
-  if (viewer.kind === 'user' && viewer.via === 'cookie' && request.headers['sec-fetch-site'] === 'cross-site') {
-    return {
-      status: 403,
-      code: 'FORBIDDEN',
-      message:
-        'A request from another site cannot use the session cookie: send the token as "Authorization: Bearer <token>".',
-    };
-  }
+  if (viewer.kind === 'user' && viewer.via === 'cookie' && !cookieMayCount(gate, request)) return CROSS_SITE_COOKIE;
   state.viewer = viewer;
   if (rateLimits.enabled) {
     const wait = await rateLimits.byUser(request, viewer);
@@ -99,6 +115,8 @@ export async function admitConnection(
   }
   const authentication = await gate.sessions.authenticate(gate.db, credentials);
   if (!authentication.ok) return { status: 401, code: 'UNAUTHENTICATED', message: authentication.message };
+  const { viewer } = authentication;
+  if (viewer.kind === 'user' && viewer.via === 'cookie' && !cookieMayCount(gate, request)) return CROSS_SITE_COOKIE;
   request.state.viewer = authentication.viewer;
   return { viewer: authentication.viewer };
 }

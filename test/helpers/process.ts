@@ -34,14 +34,19 @@ function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH, HOME, TMPDIR, PORT: '0', LOG_LEVEL: 'info', ...UNLIMITED, ...env };
 }
 
-/** Starts dist/server.js and waits until it logs that it is listening. */
-export async function startServerProcess(env: Record<string, string>, cwd = projectRoot): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [serverEntry], { cwd, env: baseEnv(env) });
+/** Starts dist/server.js (or `command`, such as `npm start`) and waits until it logs that it is listening. */
+export async function startServerProcess(
+  env: Record<string, string>,
+  cwd = projectRoot,
+  [command, ...args]: readonly string[] = [process.execPath, serverEntry],
+): Promise<ServerProcess> {
+  const child = spawn(command ?? process.execPath, args, { cwd, env: baseEnv(env) });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${stdout}\n${stderr}`)), 20_000);
+    // `npm start` builds first.
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${stdout}\n${stderr}`)), 60_000);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(stdout);
