@@ -22,6 +22,7 @@ import { DocumentCache } from './graphql/documents.js';
 import { createEventStreamEndpoint } from './graphql/event-stream.js';
 import type { ListBounds } from './graphql/list-bounds.js';
 import { Operations } from './graphql/operations.js';
+import { createPersistedQueryStore } from './graphql/persisted-queries.js';
 import graphqlRoutes from './graphql/routes.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
@@ -61,6 +62,11 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
     config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined,
   );
   const responseCache = createResponseCache(config, logger);
+  // With trusted documents, only the manifest's operations run: nothing to persist.
+  const persistedQueries =
+    config.trustedDocuments === undefined
+      ? createPersistedQueryStore(config.persistedQueries, config.redisUrl, logger)
+      : undefined;
   const bounds: ListBounds = {
     maxPageSize: config.maxPageSize,
     maxUnpagedTodos: config.maxUnpagedTodos,
@@ -87,7 +93,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
     changes,
     responseCache,
     requestTimeoutMs: config.requestTimeoutMs,
-    trustedDocuments: TrustedDocuments.load(config.trustedDocuments),
+    trustedDocuments: TrustedDocuments.load(config.trustedDocuments, persistedQueries),
   });
   const sessionWatch = new SessionWatch(changes, {
     unrevoked: (sessionIds) => unrevokedSessions(database.db, sessionIds),
@@ -169,6 +175,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
   app.addHook('onClose', async () => {
     sessionWatch.close();
     await responseCache?.close();
+    await persistedQueries?.close();
   });
   return app;
 }

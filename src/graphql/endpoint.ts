@@ -10,7 +10,7 @@ import { createHandler, type RequestParams, type Response as HandlerResponse } f
 import type { RequestState } from '../http/request-state.js';
 import type { GraphQLContext } from './context.js';
 import { formatRequestError } from './errors.js';
-import { isErrorList, negotiateMediaType, type Operations } from './operations.js';
+import { isErrorList, negotiateMediaType, type Operations, type Preparation } from './operations.js';
 import { readPlainPost } from './plain-post.js';
 import { TrustedDocuments } from './trusted-documents.js';
 
@@ -28,6 +28,9 @@ export interface GraphQLRequest {
 
 export type GraphQLEndpoint = (request: GraphQLRequest) => Promise<HandlerResponse>;
 
+/** A preparation as graphql-http takes it. */
+const forHandler = (prepared: Preparation) => (isErrorList(prepared) ? [...prepared] : prepared);
+
 export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLEndpoint {
   const { schema, operations } = options;
 
@@ -42,7 +45,7 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
     },
     onSubscribe: (req, params) => {
       const prepared = operations.prepare(params, req.context);
-      return isErrorList(prepared) ? [...prepared] : prepared;
+      return prepared instanceof Promise ? prepared.then(forHandler) : forHandler(prepared);
     },
     execute: (args) => operations.execute(args),
     onOperation(req, args, result) {
@@ -56,7 +59,8 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
   return async ({ raw, body, state }) => {
     const plain = readPlainPost(raw.method, raw.headers, body);
     if (plain) {
-      const prepared = operations.prepare(plain.params, state);
+      const preparing = operations.prepare(plain.params, state);
+      const prepared = preparing instanceof Promise ? await preparing : preparing;
       // Invalid documents and missing operations take the handler's way, which words them.
       // Subscriptions need a streaming transport: graphql-http refuses them over plain HTTP, in its words.
       if (!isErrorList(prepared) && prepared.operationType !== OperationTypeNode.SUBSCRIPTION) {

@@ -78,8 +78,9 @@ export function createEventStreamEndpoint({
     // No token: every stream is its own connection ("distinct connections mode").
     authenticate: () => null,
     // The HTTP endpoint's document cache and limits, not graphql-sse's own parse and validate.
-    onSubscribe(req, params) {
-      const prepared = operations.prepare(params, req.context, true);
+    async onSubscribe(req, params) {
+      const preparing = operations.prepare(params, req.context, true);
+      const prepared = preparing instanceof Promise ? await preparing : preparing;
       if (!isErrorList(prepared)) return prepared;
       // Refused before the stream starts, as graphql-sse answers a document it cannot parse.
       const body = JSON.stringify({ errors: prepared });

@@ -60,6 +60,9 @@ export interface OperationsOptions {
 export type PreparedOperation = ExecutionArgs &
   OperationArgs<GraphQLContext> & { readonly contextValue: GraphQLContext; readonly operationType: OperationTypeNode };
 
+/** What `prepare` answers: the operation to execute, or the errors that stop it. */
+export type Preparation = PreparedOperation | readonly GraphQLError[];
+
 /** Whether `prepare` refused the operation. */
 export const isErrorList = (value: PreparedOperation | readonly GraphQLError[]): value is readonly GraphQLError[] =>
   Array.isArray(value);
@@ -68,13 +71,24 @@ export class Operations {
   constructor(private readonly options: OperationsOptions) {}
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
-  prepare(params: RequestParams, state: RequestState, streaming = false): PreparedOperation | readonly GraphQLError[] {
+  prepare(
+    params: RequestParams,
+    state: RequestState,
+    streaming = false,
+  ): Preparation | Promise<Preparation> {
+    const query = this.options.trustedDocuments.resolve(params.query, params.extensions ?? undefined);
+    return query instanceof Promise
+      ? query.then((text) => this.#prepareText(text, params, state, streaming))
+      : this.#prepareText(query, params, state, streaming);
+  }
+
+  #prepareText(query: string | GraphQLError, params: RequestParams, state: RequestState, streaming: boolean): Preparation {
     const { schema, documents, trustedDocuments } = this.options;
-    const query = trustedDocuments.resolve(params.query, params.extensions ?? undefined);
     if (query instanceof GraphQLError) return [query];
     const preparation = documents.prepare(query);
     if (preparation.errors) return preparation.errors;
     const { document, pageVariables } = preparation;
+    trustedDocuments.remember(params.query, params.extensions ?? undefined);
     const operationName = params.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
     const badVariable =
