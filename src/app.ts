@@ -160,6 +160,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
     operations,
     gate,
     graphiql: config.graphiql,
+    batchMax: config.batchMax,
     eventStream: createEventStreamEndpoint({ schema, operations, sessionWatch }),
     webSocket: graphqlWebSocket({
       gate,

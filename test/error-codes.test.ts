@@ -65,7 +65,12 @@ const cases: [string, (server: TestServer) => Promise<Refusal>, number, string][
     'UNSUPPORTED_MEDIA_TYPE',
   ],
   ['malformed JSON', (s) => refusal(s.graphqlUrl, json('{"query": ')), 400, 'BAD_REQUEST'],
-  ['a batch', (s) => refusal(s.graphqlUrl, json([{ query: '{ __typename }' }])), 400, 'BAD_REQUEST'],
+  [
+    'a batch over BATCH_MAX',
+    (s) => refusal(s.graphqlUrl, json(Array.from({ length: 11 }, () => ({ query: '{ __typename }' })))),
+    400,
+    'BATCH_TOO_LARGE',
+  ],
   ['no query', (s) => refusal(s.graphqlUrl, json({})), 400, 'BAD_REQUEST'],
   ['a syntax error', (s) => refusal(s.graphqlUrl, json({ query: '{ todos {' })), 200, 'GRAPHQL_PARSE_FAILED'],
   ['an unknown field', (s) => refusal(s.graphqlUrl, json({ query: '{ nope }' })), 200, 'GRAPHQL_VALIDATION_FAILED'],

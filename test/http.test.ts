@@ -82,14 +82,11 @@ for (const target of databaseTargets) {
       assert.match(errorMessages(empty.text)[0] ?? '', /body is empty/);
     });
 
-    it('answers a body that is not an object, or a batch, with 400', async () => {
-      for (const body of ['"{ todos { success } }"', '42', 'null']) {
+    it('answers a body that is not an object, or not a well-formed batch, with 400', async () => {
+      for (const body of ['"{ todos { success } }"', '42', 'null', '[{"query": "{ todos { success } }"}']) {
         const response = await post(body);
         assert.equal(response.status, 400, body);
       }
-      const batch = await post('[{"query": "{ todos { success } }"}]');
-      assert.equal(batch.status, 400);
-      assert.match(errorMessages(batch.text)[0] ?? '', /Batched requests/);
     });
 
     it('answers bad variables or operationName with 400', async () => {

@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'BATCH_TOO_LARGE';
 
 /** `error` with `code` in its extensions, unless it already has a code. */
 export function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
@@ -99,7 +100,7 @@ const requestErrorMessages: Readonly<Record<string, string>> = {
   'Unparsable JSON body': 'The request body is not valid JSON.',
   'JSON body must be an object': 'The request body must be a JSON object such as {"query": "{ todos { success } }"}.',
   'Batched requests':
-    'Batched requests (a JSON array of operations) are not supported: send one operation per request.',
+    'A batch must be valid JSON: an array of operations, each an object such as {"query": "{ todos { success } }"}.',
   'Missing query': 'The request has no "query": send the GraphQL document as a string in the "query" parameter.',
   'Invalid query': 'The "query" parameter must be a string holding a GraphQL document.',
   'Invalid variables': 'The "variables" parameter must be a JSON object.',

@@ -71,18 +71,19 @@ export class Operations {
   constructor(private readonly options: OperationsOptions) {}
 
   /** The arguments to execute `params` with, or the errors that stop it before it runs. */
-  prepare(
-    params: RequestParams,
-    state: RequestState,
-    streaming = false,
-  ): Preparation | Promise<Preparation> {
+  prepare(params: RequestParams, state: RequestState, streaming = false): Preparation | Promise<Preparation> {
     const query = this.options.trustedDocuments.resolve(params.query, params.extensions ?? undefined);
     return query instanceof Promise
       ? query.then((text) => this.#prepareText(text, params, state, streaming))
       : this.#prepareText(query, params, state, streaming);
   }
 
-  #prepareText(query: string | GraphQLError, params: RequestParams, state: RequestState, streaming: boolean): Preparation {
+  #prepareText(
+    query: string | GraphQLError,
+    params: RequestParams,
+    state: RequestState,
+    streaming: boolean,
+  ): Preparation {
     const { schema, documents, trustedDocuments } = this.options;
     if (query instanceof GraphQLError) return [query];
     const preparation = documents.prepare(query);

@@ -12,6 +12,7 @@ import type { Response as HandlerResponse } from 'graphql-http';
 import { admit, type Gate, type Refusal } from '../http/gate.js';
 import { GRAPHIQL_CSP, graphiqlPage } from '../http/graphiql.js';
 import { JSON_TYPE } from '../http/errors.js';
+import { answerBatch, batchOf } from './batch.js';
 import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './endpoint.js';
 import { describeRefusal, errorBody, httpErrorCode } from './errors.js';
 import { acceptedAnswers, type EventStreamEndpoint } from './event-stream.js';
@@ -23,6 +24,8 @@ export interface GraphQLRoutesOptions extends GraphQLEndpointOptions {
   readonly gate: Gate;
   readonly eventStream: EventStreamEndpoint;
   readonly webSocket: WebsocketHandler;
+  /** Most operations in one batched request. */
+  readonly batchMax: number;
   /** Serve GraphiQL to browsers. */
   readonly graphiql: boolean;
 }
@@ -68,6 +71,7 @@ function queryOf(
 function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, registered: (error?: Error) => void): void {
   const endpoint = createGraphQLEndpoint(options);
   const page = graphiqlPage(options.path);
+  const batchOptions = { endpoint, gate: options.gate, batchMax: options.batchMax };
   const wantsGraphiQL = (request: FastifyRequest) =>
     options.graphiql &&
     request.method === 'GET' &&
@@ -107,6 +111,11 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
       return;
     }
     const body = typeof request.body === 'string' ? request.body : null;
+    const batch = batchOf(request, body);
+    if (batch) {
+      await answerBatch(batchOptions, request, reply, batch);
+      return;
+    }
     if (wantsEventStream(request, body)) {
       await options.eventStream(request, reply, body);
       return;
