@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { call, register } from './helpers/accounts.js';
+import { rowIdOf } from './helpers/ids.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -147,7 +148,7 @@ for (const target of databaseTargets) {
           );
           assert.equal(row.notes, null, `round ${round}: a refused edit wrote nothing`);
         }
-        assert.equal(row.list_id, Number(privateList));
+        assert.equal(row.list_id, rowIdOf(privateList));
       }
       await assertNoDanglingReferences();
     });
@@ -231,7 +232,7 @@ for (const target of databaseTargets) {
         // Whatever landed in the list went with it; whatever did not stayed where it was.
         const left = await rowsOf([...moving, ...(added.todo ? [added.todo.id] : [])]);
         assert.equal(left.length, moved.status ? 0 : 2, `round ${round}`);
-        assert.ok(left.every((row) => row.list_id !== Number(doomed)));
+        assert.ok(left.every((row) => row.list_id !== rowIdOf(doomed)));
         await assertNoDanglingReferences();
       }
     });
@@ -312,7 +313,7 @@ for (const target of databaseTargets) {
         const members = await server.database.db
           .selectFrom('list_members')
           .select('user_id')
-          .where('list_id', '=', Number(list))
+          .where('list_id', '=', rowIdOf(list))
           .execute();
         assert.deepEqual(members, []);
       }

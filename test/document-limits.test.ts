@@ -88,7 +88,8 @@ describe('document limits', { skip: sqlite?.skip }, () => {
       const batch = await fetch(defaults.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify([{ query: '{ isAuthenticated }' }, { query: '{ isAuthenticated }' }]),
+        // A batch cannot carry more operations than BATCH_MAX past the limits.
+        body: JSON.stringify(Array.from({ length: 11 }, () => ({ query: '{ isAuthenticated }' }))),
       });
       assert.equal(batch.status, 400);
       const still = await defaults.graphql('{ isAuthenticated }');
@@ -136,7 +137,7 @@ describe('document limits', { skip: sqlite?.skip }, () => {
       const hidden = (await production.graphql(typo)).body.errors?.[0]?.message ?? '';
       assert.match(hidden, /Cannot query field "todoz"/);
       assert.doesNotMatch(hidden, /Did you mean/);
-      assert.match((await server.graphql(typo)).body.errors?.[0]?.message ?? '', /Did you mean "todo" or "todos"\?/);
+      assert.match((await server.graphql(typo)).body.errors?.[0]?.message ?? '', /Did you mean "todo", "todos"/);
     } finally {
       await production.close();
       await open.close();

@@ -4,7 +4,7 @@
  * exits 0, bad configuration stops it with a message per setting.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -101,8 +101,9 @@ for (const target of databaseTargets) {
 
 /** The processes below `pid`, children first. */
 function descendantsOf(pid: number): number[] {
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .split('\n')
+  // ps exits 1 when it lists nothing: only its output counts.
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
     .map((line) => Number(line.trim()))
     .filter((child) => child > 0);
   return children.flatMap((child) => [child, ...descendantsOf(child)]);

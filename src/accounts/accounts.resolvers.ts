@@ -1,7 +1,11 @@
 /** Resolvers for accounts: who is calling, and register, login, logout. */
+import { toGlobalId } from '../nodes/global-id.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 
 export const accountResolvers: Resolvers = {
+  User: {
+    id: (user) => toGlobalId('User', user.id),
+  },
   Query: {
     isAuthenticated: (_root, _args, { viewer }) => viewer.kind === 'user',
     me: (_root, _args, { viewer }) => (viewer.kind === 'user' ? viewer.user : null),

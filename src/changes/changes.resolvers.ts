@@ -1,6 +1,6 @@
 /** The `changes` subscription and the fields of a `Change`. */
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
-import { parseId } from '../todos/todo-id.js';
+import { parseListId, toGlobalId } from '../nodes/global-id.js';
 import type { ChangeEvent } from './change-bus.js';
 
 /** What a caller without a space (anonymous access off) hears: nothing, and the stream ends. */
@@ -19,7 +19,7 @@ export const changeResolvers: Resolvers = {
       // Subscriptions live past their request, so the log says when each starts and ends.
       subscribe: (_root, { list }, { owner, address, changes, dropSlowConsumer, log }) => {
         if (owner === null) return NOTHING;
-        const listId = list == null ? undefined : (parseId(list) ?? 0);
+        const listId = list == null ? undefined : (parseListId(list) ?? 0);
         const subscription = changes.changesFor(owner, listId, address, {
           ended: () => log.info({ owner, listId }, 'subscription ended'),
           overflowed: () => {
@@ -40,6 +40,14 @@ export const changeResolvers: Resolvers = {
   Change: {
     todo: (event, _args, { owner }) => (owner !== null && event.readers.includes(owner) ? event.todo : null),
     todoId: (event) => (event.todoId === null ? null : String(event.todoId)),
+    listId: (event) => toGlobalId('TodoList', event.listId),
+    deletedType: (event) => (event.kind !== 'DELETED' ? null : event.todoId === null ? 'TodoList' : 'Todo'),
+    deletedId: (event) =>
+      event.kind !== 'DELETED'
+        ? null
+        : event.todoId === null
+          ? toGlobalId('TodoList', event.listId)
+          : String(event.todoId),
     list: (event, _args, { owner }) => (owner !== null && event.readers.includes(owner) ? event.list : null),
   },
 };

@@ -56,6 +56,8 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     'DeleteTodosPayload.errors': MAX_BULK,
     'DeleteTodosPayload.deletedIds': MAX_BULK,
     'Query.lists': bounds.maxListsPerUser,
+    // Refused past MAX_PAGE_SIZE ids.
+    'Query.nodes': bounds.maxPageSize,
     'TodoList.members': bounds.maxMembersPerList,
     'TodoConnection.edges': PAGE,
     ...introspectionBounds(schema),

@@ -52,7 +52,7 @@ export function createPersistedQueryStore(
   const redis: Redis = connectRedis(
     redisUrl,
     { role: 'persisted queries', whileDown: 'persisted queries are kept per instance', log },
-    { enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false },
+    { enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS },
   );
   return {
     get(hash) {
@@ -71,8 +71,10 @@ export function createPersistedQueryStore(
       memory.set(hash, text);
       redis.set(PREFIX + hash, text, 'EX', settings.ttlSeconds).catch(() => undefined);
     },
-    async close() {
-      await redis.quit().catch(() => redis.disconnect());
+    close() {
+      // disconnect, not quit: QUIT cannot be sent while Redis is down, and the reconnect timer would live on.
+      redis.disconnect();
+      return Promise.resolve();
     },
   };
 }

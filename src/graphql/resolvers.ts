@@ -2,6 +2,7 @@
 import { accountResolvers } from '../accounts/accounts.resolvers.js';
 import { changeResolvers } from '../changes/changes.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
+import { nodeResolvers } from '../nodes/nodes.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
 import { todoPageResolvers } from '../todos/todo-pages.resolvers.js';
 import { todoResolvers } from '../todos/todos.resolvers.js';
@@ -15,5 +16,6 @@ export const resolvers: readonly Resolvers[] = [
   accountResolvers,
   listResolvers,
   changeResolvers,
+  nodeResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

@@ -2,7 +2,7 @@
 import { publishDeletedList, publishList } from '../changes/publish.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
-import { parseId } from '../todos/todo-id.js';
+import { parseListId, toGlobalId } from '../nodes/global-id.js';
 import { findUserByName, type UserRecord } from '../accounts/accounts.repository.js';
 import { authenticationRequired, type InputError } from '../todos/todo-input.js';
 import { usernameKey } from '../accounts/credentials.js';
@@ -56,7 +56,7 @@ async function membershipChange(
 ): Promise<{ error: InputError } | { owner: number; listId: number; user: UserRecord }> {
   const { viewer, db } = context;
   if (viewer.kind !== 'user') return { error: authenticationRequired };
-  const listId = parseId(list);
+  const listId = parseListId(list);
   const [owned] = listId === null ? [] : await findLists(db, viewer.user.id, [listId], 'own');
   if (!owned) return { error: listNotFound(list) };
   const user = await findUserByName(db, usernameKey(username));
@@ -74,7 +74,7 @@ export const listResolvers: Resolvers = {
       return owner === null ? [] : listLists(context.db, owner);
     },
     list: async (_root, { id }, { loaders }) => {
-      const listId = parseId(id);
+      const listId = parseListId(id);
       return listId === null ? null : ((await loaders.list.load(listId)) ?? null);
     },
   },
@@ -97,7 +97,7 @@ export const listResolvers: Resolvers = {
     updateList: async (_root, { list, input }, context) => {
       const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], list: null };
-      const listId = parseId(list);
+      const listId = parseListId(list);
       if (listId === null) return { status: false, errors: [listNotFound(list)], list: null };
       if (input.name === undefined) {
         // Nothing to change, on a list the caller owns; anything else is not found.
@@ -153,12 +153,12 @@ export const listResolvers: Resolvers = {
     deleteList: async (_root, { list }, context) => {
       const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
-      const listId = parseId(list);
+      const listId = parseListId(list);
       // Who could read the list, read as it goes: its members go with it.
       const audience = listId === null ? undefined : await deleteList(context.db, owner, listId);
       if (listId !== null && audience !== undefined) {
         await publishDeletedList(context, listId, audience);
-        return { status: true, errors: [], deletedId: list };
+        return { status: true, errors: [], deletedId: toGlobalId('TodoList', listId) };
       }
       const existing = listId === null ? undefined : await context.loaders.list.load(listId);
       return {
@@ -174,6 +174,7 @@ export const listResolvers: Resolvers = {
   },
 
   TodoList: {
+    id: (list) => toGlobalId('TodoList', list.id),
     owner: async (list, _args, { loaders }) => (await loaders.user.load(list.ownerId)) ?? null,
     openCount: async (list, _args, { loaders }) => (await loaders.counts.load(list.id)).open,
     doneCount: async (list, _args, { loaders }) => (await loaders.counts.load(list.id)).done,

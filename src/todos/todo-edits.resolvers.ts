@@ -9,6 +9,7 @@ import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
 import { listsById } from '../lists/lists.repository.js';
 import { createTodoItem, deleteTodos, updateTodos } from './todo-edits.repository.js';
+import { parseListId } from '../nodes/global-id.js';
 import { parseId } from './todo-id.js';
 import { authenticationRequired, checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
 
@@ -82,7 +83,7 @@ export const todoEditResolvers: Resolvers = {
     completeTodos: (_root, { todos }, context) => bulkUpdate(context, todos, { completed: true }),
     reopenTodos: (_root, { todos }, context) => bulkUpdate(context, todos, { completed: false }),
     moveTodos: (_root, { todos, list }, context) => {
-      const listId = parseId(list);
+      const listId = parseListId(list);
       if (listId === null) return { status: false, errors: [notFound('list', list)], todos: [] };
       return bulkUpdate(context, todos, { listId }, list);
     },

@@ -4,7 +4,7 @@
  * change; an explicit null clears `notes` and is refused where a value is required).
  */
 import type { AccountError } from '../accounts/credentials.js';
-import { parseId } from './todo-id.js';
+import { parseListId } from '../nodes/global-id.js';
 import { priorityRank, type Priority } from './todo.js';
 
 /** The schema's `TodoInput`, as resolvers receive it: an absent field is `undefined`, an explicit one may be null. */
@@ -82,7 +82,7 @@ export function checkTodoInput(
   if (typeof input.priority === 'string') changes.priority = priorityRank(input.priority);
   if (typeof input.completed === 'boolean') changes.completed = input.completed;
   if (typeof input.list === 'string') {
-    const listId = parseId(input.list);
+    const listId = parseListId(input.list);
     if (listId === null) errors.push(notFound('list', input.list));
     else changes.listId = listId;
   }

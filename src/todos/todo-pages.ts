@@ -9,7 +9,7 @@ import { sql, type ExpressionBuilder, type Expression, type Kysely, type SqlBool
 import type { Tables } from '../db/tables.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import { decodeCursor, encodeCursor, type Cursor, type OrderField } from './cursor.js';
-import { parseId } from './todo-id.js';
+import { parseListId } from '../nodes/global-id.js';
 import { priorityRank, type Priority, type TodoRecord } from './todo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { answerBytes, todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
@@ -122,7 +122,7 @@ async function readableListIds(db: Kysely<Tables>, owner: number, only: string |
     .select('lists.id')
     .where('lists.id', 'in', accessibleListIds(db, owner, 'read'));
   // An id that cannot be a list matches nothing, like a list the caller cannot read.
-  if (only != null) lists = lists.where('lists.id', '=', parseId(only) ?? 0);
+  if (only != null) lists = lists.where('lists.id', '=', parseListId(only) ?? 0);
   return (await lists.execute()).map((row) => row.id);
 }
 

@@ -81,12 +81,14 @@ export const todoResolvers: Resolvers = {
 
     async deleteTodo(_root, { todoId }, context) {
       const { db, owner } = context;
-      if (owner === null) return { success: false, errors: [todoMessages.authenticationRequired] };
+      if (owner === null) {
+        return { success: false, errors: [todoMessages.authenticationRequired], deletedId: null };
+      }
       const id = parseTodoId(todoId);
       const deleted = id === null ? undefined : await deleteTodo(db, owner, id);
-      if (!deleted || id === null) return { success: false, errors: [todoMessages.notFound(todoId)] };
+      if (!deleted || id === null) return { success: false, errors: [todoMessages.notFound(todoId)], deletedId: null };
       await publishDeletedTodos(context, [{ id, listId: deleted.listId }]);
-      return { success: true, errors: null };
+      return { success: true, errors: null, deletedId: String(id) };
     },
   },
 };
