@@ -14,7 +14,6 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
-COPY schema ./schema
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 # better-sqlite3 needs only its compiled addon at run time: its SQLite sources and
@@ -32,8 +31,6 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The SDL is read at start: it is the schema.
-COPY --from=build /app/schema ./schema
 RUN mkdir /data && chown node:node /data
 USER node
 VOLUME /data

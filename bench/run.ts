@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the workload of ../shared/WORKLOAD.md against todo-graphql
+ * `npm run bench`: the workload of bench/workload.ts against todo-graphql
  * and against the raw baseline (bench/baseline-server.ts) in the same run.
  * Each round starts both servers afresh, each on its own copy of the 100-todo
  * database, both pinned to core 0 with autocannon on core 1; after a warm-up

@@ -1,6 +1,6 @@
 /**
- * The common workload (../shared/WORKLOAD.md): 100 todos and three operations.
- * The runner, the seeding and the raw baseline all read it from here.
+ * The benchmark workload every speed figure refers to: 100 todos and three operations
+ * (list them all, read one, create one). The runner, the seeding and the raw baseline all read it from here.
  */
 
 export const TODO_COUNT = 100;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
 import { checkRegistration } from '../src/accounts/credentials.js';
 import { SessionTokens } from '../src/accounts/tokens.js';
-import { readPlainPost } from '../src/graphql/plain-post.js';
+import { readPlainPost } from '../src/http/plain-post.js';
 import { SubscriberQueue } from '../src/changes/subscriber-queue.js';
 import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
 import { parseTodoId } from '../src/todos/todo-id.js';

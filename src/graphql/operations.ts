@@ -1,6 +1,6 @@
 /**
  * What happens to one GraphQL operation once its request parameters are known,
- * whichever way the request arrived (see endpoint.ts): find the cached document
+ * whichever way the request arrived (see http/graphql-over-http.ts): find the cached document
  * and its operation, build the context, run it, mask errors, and turn the result
  * into the response body and status.
  */

@@ -1,4 +1,4 @@
-/** Assembles the executable schema: the SDL from schema/*.graphql plus every feature's resolvers. */
+/** Assembles the executable schema: the SDL of every feature folder plus every feature's resolvers. */
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from './resolvers-types.generated.js';

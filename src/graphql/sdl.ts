@@ -1,16 +1,20 @@
-/** Loads the SDL in schema/*.graphql: the single source of truth for the API. */
+/**
+ * Loads the SDL: each feature folder's `*.graphql`, beside its resolvers and
+ * repository (src/todos/todos.graphql is the tutorial's contract, verbatim).
+ * Together they are the single source of truth for the API.
+ */
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 
-/** schema/ sits two levels above this file both in src/graphql and in dist/graphql. */
-const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
+/** The feature folders sit one level above this file, in src/ and in dist/ (where the build copies the SDL). */
+const SOURCE_ROOT = new URL('../', import.meta.url);
 
 /** The SDL files' contents, in file-name order. */
 export function readTypeDefs(): string[] {
-  return readdirSync(SCHEMA_DIR)
+  return readdirSync(SOURCE_ROOT, { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.graphql'))
     .sort()
-    .map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8'));
+    .map((name) => readFileSync(new URL(name, SOURCE_ROOT), 'utf8'));
 }
 
 /** The schema without resolvers, for code generation and tooling. */

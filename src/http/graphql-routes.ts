@@ -2,21 +2,21 @@
  * The GraphQL path: every request on it passes the same gate (http/gate.ts)
  * and then goes the way it asks for. A browser opening it gets GraphiQL; a
  * WebSocket upgrade, graphql-ws; a request for an event stream, graphql-sse;
- * anything else, GraphQL over HTTP (endpoint.ts), graphql-http's protocol.
+ * anything else, GraphQL over HTTP (graphql-over-http.ts), graphql-http's protocol.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { OperationTypeNode } from 'graphql';
 import type { Response as HandlerResponse } from 'graphql-http';
-import { admit, type Gate, type Refusal } from '../http/gate.js';
-import { GRAPHIQL_CSP, graphiqlPage } from '../http/graphiql.js';
-import { JSON_TYPE } from '../http/errors.js';
+import { admit, type Gate, type Refusal } from './gate.js';
+import { GRAPHIQL_CSP, graphiqlPage } from './graphiql.js';
+import { JSON_TYPE } from './errors.js';
 import { answerBatch, batchOf } from './batch.js';
-import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './endpoint.js';
-import { describeRefusal, errorBody, httpErrorCode } from './errors.js';
+import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './graphql-over-http.js';
+import { describeRefusal, errorBody, httpErrorCode } from '../graphql/errors.js';
 import { acceptedAnswers, type EventStreamEndpoint } from './event-stream.js';
-import { negotiateMediaType } from './operations.js';
+import { negotiateMediaType } from '../graphql/operations.js';
 import type { WebsocketHandler } from '@fastify/websocket';
 
 export interface GraphQLRoutesOptions extends GraphQLEndpointOptions {

@@ -7,11 +7,11 @@
  * document limits on its own; the batch holds at most BATCH_MAX of them.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { admitOperation, type Gate } from '../http/gate.js';
-import { RATE_LIMITED } from '../http/rate-limits.js';
-import type { GraphQLEndpoint } from './endpoint.js';
-import { describeRefusal, errorBody, httpErrorCode } from './errors.js';
-import { negotiateMediaType } from './operations.js';
+import { admitOperation, type Gate } from './gate.js';
+import { RATE_LIMITED } from './rate-limits.js';
+import type { GraphQLEndpoint } from './graphql-over-http.js';
+import { describeRefusal, errorBody, httpErrorCode } from '../graphql/errors.js';
+import { negotiateMediaType } from '../graphql/operations.js';
 
 export interface BatchOptions {
   readonly endpoint: GraphQLEndpoint;

@@ -16,9 +16,9 @@ import type { WebsocketHandler } from '@fastify/websocket';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { SessionWatch } from '../changes/session-watch.js';
-import { admitConnection, admitOperation, credentialsOf, type Gate, type Refusal } from '../http/gate.js';
-import { RATE_LIMITED } from '../http/rate-limits.js';
-import type { Operations } from './operations.js';
+import { admitConnection, admitOperation, credentialsOf, type Gate, type Refusal } from './gate.js';
+import { RATE_LIMITED } from './rate-limits.js';
+import type { Operations } from '../graphql/operations.js';
 
 export interface WebSocketOptions {
   readonly gate: Gate;

@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestParams } from 'graphql-http';
-import { GRAPHQL_RESPONSE, type ResponseMediaType } from './operations.js';
+import { GRAPHQL_RESPONSE, type ResponseMediaType } from '../graphql/operations.js';
 
 export interface PlainPost {
   readonly params: RequestParams;

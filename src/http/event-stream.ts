@@ -10,10 +10,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse';
 import type { SessionWatch } from '../changes/session-watch.js';
-import type { RequestState } from '../http/request-state.js';
-import type { GraphQLContext } from './context.js';
-import { codedRefusal } from './errors.js';
-import { isErrorList, type Operations } from './operations.js';
+import type { RequestState } from './request-state.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { codedRefusal } from '../graphql/errors.js';
+import { isErrorList, type Operations } from '../graphql/operations.js';
 
 const JSON_UTF8 = 'application/json; charset=utf-8';
 
@@ -115,7 +115,7 @@ export function createEventStreamEndpoint({
       url: req.url ?? '/',
       headers: {
         get(key: string) {
-          // The stream was chosen (graphql/routes.ts); graphql-sse knows it only by this exact Accept.
+          // The stream was chosen (graphql-routes.ts); graphql-sse knows it only by this exact Accept.
           if (key === 'accept') return 'text/event-stream';
           const header = req.headers[key];
           return Array.isArray(header) ? header.join('\n') : header;

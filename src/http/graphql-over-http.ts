@@ -7,12 +7,12 @@
 import type { FastifyRequest } from 'fastify';
 import { OperationTypeNode, type GraphQLSchema } from 'graphql';
 import { createHandler, type RequestParams, type Response as HandlerResponse } from 'graphql-http';
-import type { RequestState } from '../http/request-state.js';
-import type { GraphQLContext } from './context.js';
-import { formatRequestError } from './errors.js';
-import { isErrorList, negotiateMediaType, type Operations, type Preparation } from './operations.js';
+import type { RequestState } from './request-state.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { formatRequestError } from '../graphql/errors.js';
+import { isErrorList, negotiateMediaType, type Operations, type Preparation } from '../graphql/operations.js';
 import { readPlainPost } from './plain-post.js';
-import { TrustedDocuments } from './trusted-documents.js';
+import { TrustedDocuments } from '../graphql/trusted-documents.js';
 
 export interface GraphQLEndpointOptions {
   readonly schema: GraphQLSchema;
