@@ -137,9 +137,10 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
   await app.register(fastifyCookie);
   await app.register(requestLog, { logger, production });
   await app.register(securityHeaders);
+  // First, so that every route after it (CORS's preflight route too) answers errors in this server's words.
+  await app.register(httpErrors, { graphqlPath: GRAPHQL_PATH, bodyLimit: config.bodyLimitBytes });
   const corsOrigins = new Set(config.corsOrigins);
   await app.register(cors, { origins: corsOrigins });
-  await app.register(httpErrors, { graphqlPath: GRAPHQL_PATH, bodyLimit: config.bodyLimitBytes });
   await app.register(rateLimits, { settings: config.rateLimits, redisUrl: config.redisUrl, log: logger });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: config.bodyLimitBytes },

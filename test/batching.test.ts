@@ -68,6 +68,19 @@ for (const target of databaseTargets) {
       assert.equal(codeOf(results[1]), 'QUERY_LIMIT_EXCEEDED', 'MAX_QUERY_DEPTH holds per operation');
       assert.deepEqual(results[2], { data: { isAuthenticated: false } });
       assert.equal(codeOf(results[3]), 'BAD_REQUEST');
+
+      // Nesting JSON.parse takes but JSON.stringify cannot write back.
+      const deep = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `[{"query": "{ isAuthenticated }", "variables": {"a": ${'['.repeat(30_000)}${']'.repeat(30_000)}}}, [[[[]]]]]`,
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(deep.status, 200);
+      assert.deepEqual(
+        ((await deep.json()) as Result[]).map((result) => codeOf(result)),
+        ['BAD_REQUEST', 'BAD_REQUEST'],
+      );
     });
 
     it('refuses an empty batch, and one over BATCH_MAX, with 400 BATCH_TOO_LARGE', async () => {

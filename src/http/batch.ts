@@ -19,6 +19,23 @@ export interface BatchOptions {
   readonly batchMax: number;
 }
 
+const NOT_AN_OPERATION =
+  'Each operation of a batch is a JSON object such as {"query": "{ todos { success } }"}, nested at most a few hundred levels deep.';
+
+/**
+ * One operation of a batch as the JSON text the endpoint reads, or undefined
+ * when it is not an object, or is nested too deeply to write back out (which
+ * JSON.parse allows and JSON.stringify does not).
+ */
+function operationText(operation: unknown): string | undefined {
+  if (typeof operation !== 'object' || operation === null || Array.isArray(operation)) return undefined;
+  try {
+    return JSON.stringify(operation);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A batch's operations when `body` is a JSON array, else undefined (the endpoint answers it, or words what is wrong). */
 export function batchOf(request: FastifyRequest, body: string | null): unknown[] | undefined {
   if (request.method !== 'POST' || body === null || !body.trimStart().startsWith('[')) return undefined;
@@ -59,7 +76,12 @@ export async function answerBatch(
       results.push(errorBody(refusal.message, RATE_LIMITED));
       continue;
     }
-    const [body, init] = await endpoint({ raw: request, body: JSON.stringify(operation), state: request.state });
+    const text = operationText(operation);
+    if (text === undefined) {
+      results.push(errorBody(NOT_AN_OPERATION, 'BAD_REQUEST'));
+      continue;
+    }
+    const [body, init] = await endpoint({ raw: request, body: text, state: request.state });
     results.push(
       typeof body === 'string' && body !== ''
         ? body

@@ -139,9 +139,9 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
   }
 
   app.route({ method: 'GET', url: options.path, onRequest: gate, handler, wsHandler: options.webSocket });
-  // Other methods reach graphql-http, which refuses them in the protocol's words.
-  // (OPTIONS is CORS's preflight, answered by http/cors.ts.)
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: options.path, onRequest: gate, handler });
+  // Other methods reach graphql-http, which refuses them in the protocol's words. A
+  // listed origin's preflight (OPTIONS) is answered before, by http/cors.ts's hook.
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: options.path, onRequest: gate, handler });
   registered();
 }
 

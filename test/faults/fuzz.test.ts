@@ -149,6 +149,10 @@ function checkAnswer(request: FuzzRequest, answer: Answer): void {
     (answer.status < 400 || answer.status === 503)
   ) {
     assert.ok(isRecord(body) && typeof body.status === 'string', `a malformed health answer:\n${shown}`);
+  } else if (Array.isArray(body) && request.method === 'POST' && answer.status === 200) {
+    // A batch (a JSON array of operations) is answered with one response per operation.
+    assert.ok(body.length > 0, `an empty batch answer:\n${shown}`);
+    for (const response of body) checkGraphQLResponse(response, shown);
   } else {
     checkGraphQLResponse(body, shown);
   }
