@@ -16,7 +16,6 @@ import {
 } from 'graphql';
 import type { OperationArgs, Response as HandlerResponse, RequestParams } from 'graphql-http';
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import type { AccountRules } from '../accounts/account-rules.js';
 import type { CacheableQuery, ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
@@ -176,8 +175,9 @@ export class Operations {
     const result = query
       ? responseCache.resolve(query, () => documents.execute(args)).then((answer) => answer.result)
       : documents.execute(args);
+    // The context, not its `log`: reading that makes the request's child logger, which only a timeout needs.
     return result instanceof Promise
-      ? withinBudget(result, requestTimeoutMs, (args.contextValue as GraphQLContext).log)
+      ? withinBudget(result, requestTimeoutMs, args.contextValue as GraphQLContext)
       : result;
   }
 
@@ -267,20 +267,37 @@ function pageSizeVariableError(
  * operation; the database's own timeout (DATABASE_TIMEOUT_MS) ends its statements.
  * A mutation answered TIMEOUT may still complete: it was not acknowledged.
  */
-function withinBudget(result: Promise<ExecutionResult>, ms: number, log: Logger): Promise<ExecutionResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const started = performance.now();
-  const timeout = new Promise<ExecutionResult>((resolve) => {
-    timer = setTimeout(() => {
+function withinBudget(
+  result: Promise<ExecutionResult>,
+  ms: number,
+  context: Pick<GraphQLContext, 'log'>,
+): Promise<ExecutionResult> {
+  // One promise settled by whichever comes first, rather than Promise.race over
+  // a timeout promise and a `finally`: this runs for every operation that reads
+  // the database, and each promise of those was garbage on every request.
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const timer = setTimeout(() => {
       const message = `The operation took longer than ${ms} ms (REQUEST_TIMEOUT_MS): try again later.`;
       resolve({ data: null, errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT' } })] });
       // The operation stops at its next checkpoint (see request-budget.ts); say when it has.
       const ended = () =>
-        log.warn({ ms: Math.round(performance.now() - started) }, 'operation ended after its TIMEOUT answer');
+        context.log.warn({ ms: Math.round(performance.now() - started) }, 'operation ended after its TIMEOUT answer');
       result.then(ended, ended);
     }, ms);
+    result.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        // The operation's own rejection, passed on as it is (as Promise.race would).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(error);
+      },
+    );
   });
-  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** What identifies a query's result, when it is one the response cache may keep: a query run for an owner. */

@@ -14,7 +14,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Credentials, Sessions } from '../accounts/sessions.js';
+import type { Authentication, Credentials, Sessions } from '../accounts/sessions.js';
 import { SESSION_COOKIE } from '../accounts/session-cookie.js';
 import type { Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
@@ -75,16 +75,35 @@ function cookieMayCount(gate: Gate, request: FastifyRequest): boolean {
 /**
  * Authenticates an HTTP request into `request.state.viewer` and counts it
  * against the rate limits, or answers why not.
+ *
+ * Answered without a promise when nothing has to wait: no rate limit is on and
+ * the request carries no credential to look up. That is most requests to a
+ * server without limits, and each promise (and the microtasks to settle it)
+ * would cost them more than the check itself.
  */
-export async function admit(gate: Gate, request: FastifyRequest): Promise<Refusal | undefined> {
-  const { rateLimits } = gate;
-  const { state } = request;
-  if (rateLimits.enabled) {
-    const wait = await rateLimits.byAddress(request);
-    if (wait !== undefined) return tooMany(wait);
-  }
+export function admit(gate: Gate, request: FastifyRequest): Refusal | undefined | Promise<Refusal | undefined> {
+  if (gate.rateLimits.enabled) return admitCounted(gate, request);
   const pending = gate.sessions.authenticate(gate.db, credentialsOf(request));
-  const authentication = pending instanceof Promise ? await pending : pending;
+  return pending instanceof Promise
+    ? pending.then((authentication) => authenticated(gate, request, authentication))
+    : authenticated(gate, request, pending);
+}
+
+/** `admit` with rate limits on: the address is counted first, the user once known. */
+async function admitCounted(gate: Gate, request: FastifyRequest): Promise<Refusal | undefined> {
+  const { rateLimits } = gate;
+  const wait = await rateLimits.byAddress(request);
+  if (wait !== undefined) return tooMany(wait);
+  const pending = gate.sessions.authenticate(gate.db, credentialsOf(request));
+  const refusal = authenticated(gate, request, pending instanceof Promise ? await pending : pending);
+  if (refusal) return refusal;
+  const waitForUser = await rateLimits.byUser(request, request.state.viewer);
+  return waitForUser === undefined ? undefined : tooMany(waitForUser);
+}
+
+/** Takes the viewer of `authentication` into the request's state, or answers why it does not count. */
+function authenticated(gate: Gate, request: FastifyRequest, authentication: Authentication): Refusal | undefined {
+  const { state } = request;
   if (!authentication.ok) {
     if (authentication.via === 'cookie') state.clearSessionCookie();
     return { status: 401, code: 'UNAUTHENTICATED', message: authentication.message };
@@ -92,10 +111,6 @@ export async function admit(gate: Gate, request: FastifyRequest): Promise<Refusa
   const { viewer } = authentication;
   if (viewer.kind === 'user' && viewer.via === 'cookie' && !cookieMayCount(gate, request)) return CROSS_SITE_COOKIE;
   state.viewer = viewer;
-  if (rateLimits.enabled) {
-    const wait = await rateLimits.byUser(request, viewer);
-    if (wait !== undefined) return tooMany(wait);
-  }
   return undefined;
 }
 

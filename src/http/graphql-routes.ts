@@ -5,7 +5,7 @@
  * anything else, GraphQL over HTTP (graphql-over-http.ts), graphql-http's protocol.
  */
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { OperationTypeNode } from 'graphql';
 import type { Response as HandlerResponse } from 'graphql-http';
@@ -93,13 +93,27 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
 
   // Who it is, and whether it is within its rate limits, before its body is
   // read: a client refused sends nothing more, and its connection closes.
-  async function gate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (request.ws || wantsGraphiQL(request)) return;
-    const refusal = await admit(options.gate, request);
-    if (!refusal) return;
+  // A callback hook, not an async one: most requests are admitted without
+  // waiting (see admit), and an async hook costs every one of them promises.
+  function gate(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (request.ws || wantsGraphiQL(request)) {
+      done();
+      return;
+    }
+    const admission = admit(options.gate, request);
+    if (!(admission instanceof Promise)) {
+      if (admission) refuse(request, reply, admission);
+      else done();
+      return;
+    }
+    admission.then((refusal) => (refusal ? refuse(request, reply, refusal) : done()), done);
+  }
+
+  /** Answers the gate's refusal; the request goes no further (its hook's `done` is never called). */
+  function refuse(request: FastifyRequest, reply: FastifyReply, refusal: Refusal): void {
     const [body, init] = refusalResponse(request.raw, refusal);
     if (!request.raw.complete) void reply.header('connection', 'close');
-    await reply
+    void reply
       .code(init.status)
       .headers(init.headers ?? {})
       .send(body);
