@@ -11,23 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, REGISTER, WHO } from './helpers/accounts.js';
 import { useServer, walkThroughTutorial } from './helpers/clients.js';
 import { databaseTargets } from './helpers/databases.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-function chromiumSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const reason = `${CHROMIUM} does not exist`;
-  if (process.env.CI === 'true') throw new Error(`${reason}; under CI it is required (apt-get install -y chromium).`);
-  return `${reason}; install Debian's chromium package to run these tests.`;
-}
+import { chromiumSkipReason, launchChromium } from './helpers/chromium.js';
 
 // A missing browser under CI fails the file here, before any suite runs.
 const skip = chromiumSkipReason();
@@ -87,11 +78,7 @@ for (const target of databaseTargets) {
       app = await appServer(() => fixture.server.graphqlUrl);
       stranger = await appServer(() => fixture.server.graphqlUrl);
       env.CORS_ORIGINS = app.origin;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-        timeout: 30_000,
-      });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

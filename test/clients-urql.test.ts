@@ -37,6 +37,19 @@ for (const target of databaseTargets) {
   describe(`urql on ${target.name}`, { skip: target.skip }, () => {
     const fixture = useServer(target);
 
+    /** Subscribes `client` to every change, once the server has it registered; unsubscribed after the test. */
+    async function subscribeToChanges(client: Client): Promise<Results<Change>> {
+      const events = new Results<Change>();
+      const subscription = await subscribed(fixture.server, events, () =>
+        client.subscription<{ changes: Change }>(CHANGES, {}).subscribe((result) => {
+          if (result.error) events.fail(result.error);
+          else if (result.data) events.push(result.data.changes);
+        }),
+      );
+      fixture.defer(() => subscription.unsubscribe());
+      return events;
+    }
+
     it('runs the tutorial operations with its default exchanges', async () => {
       const client = new Client({ url: fixture.server.graphqlUrl, exchanges: [cacheExchange, fetchExchange] });
       await walkThroughTutorial((document, kind) => run(client, document, kind));
@@ -89,14 +102,7 @@ for (const target of databaseTargets) {
           }),
         ],
       });
-      const events = new Results<Change>();
-      const subscription = await subscribed(server, events, () =>
-        client.subscription<{ changes: Change }>(CHANGES, {}).subscribe((result) => {
-          if (result.error) events.fail(result.error);
-          else if (result.data) events.push(result.data.changes);
-        }),
-      );
-      fixture.defer(() => subscription.unsubscribe());
+      const events = await subscribeToChanges(client);
 
       const { createTodo } = await server.data<{ createTodo: { todo: { id: string } } }>(tutorial.newTodo);
       const event = await events.next((change) => change.kind === 'CREATED');
@@ -113,14 +119,7 @@ for (const target of databaseTargets) {
         fetchSubscriptions: true,
         fetch,
       });
-      const events = new Results<Change>();
-      const subscription = await subscribed(server, events, () =>
-        client.subscription<{ changes: Change }>(CHANGES, {}).subscribe((result) => {
-          if (result.error) events.fail(result.error);
-          else if (result.data) events.push(result.data.changes);
-        }),
-      );
-      fixture.defer(() => subscription.unsubscribe());
+      const events = await subscribeToChanges(client);
 
       const { createTodo } = await server.data<{ createTodo: { todo: { id: string } } }>(tutorial.newTodo);
       const event = await events.next((change) => change.todoId === createTodo.todo.id);

@@ -6,22 +6,14 @@
  * CI=true, where that is a failure.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sqliteTarget, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { tutorial } from './helpers/tutorial.js';
+import { chromiumSkipReason, launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/graphiql.png';
-
-function chromiumSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const reason = `${CHROMIUM} does not exist`;
-  if (process.env.CI === 'true') throw new Error(`${reason}; under CI it is required (apt-get install -y chromium).`);
-  return `${reason}; install Debian's chromium package to run these tests.`;
-}
 
 // A missing browser under CI fails the file here, before any suite runs.
 const skip = chromiumSkipReason();
@@ -38,11 +30,7 @@ describe('GraphiQL in a browser', { skip, timeout: 60_000 }, () => {
     db = await sqliteTarget.create();
     server = await startTestServer(db);
     await server.data('mutation { createTodo(description: "Run a marathon", dueDate: "22-10-2020") { success } }');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     const context = await browser.newContext();
     // On the context, not the page: also sees requests from workers. Requests the CSP blocks are seen too.
     context.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
