@@ -5,9 +5,10 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
+import type { RequestState } from '../http/request-state.js';
 import type { ListBounds } from './list-bounds.js';
-import type { Loaders } from './loaders.js';
-import type { RequestBudget } from './request-budget.js';
+import { createLoaders, type Loaders } from './loaders.js';
+import { RequestBudget, UNLIMITED_BUDGET } from './request-budget.js';
 
 /**
  * What every resolver receives as its third argument, built once per request.
@@ -43,3 +44,83 @@ export type GraphQLContext = {
   /** This request's batch loaders, made on first use. */
   readonly loaders: Loaders;
 };
+
+/** What a request's context is made from that is the same for every request. */
+export interface ContextSettings {
+  readonly db: Kysely<Tables>;
+  readonly accounts: AccountRules;
+  readonly changes: ChangeBus;
+  readonly responseCache: ResponseCache | undefined;
+  readonly bounds: ListBounds;
+  /** Longest an operation may run (REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
+  /** Largest answer an operation may give, in bytes (MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes: number;
+}
+
+/**
+ * The context of one operation. A class, not an object literal: a literal with
+ * getters (`log`, `loaders` and `budget` are made on first use) made V8 keep
+ * each request's objects through young-generation collections, which then cost
+ * five times as much (see docs/performance.md).
+ */
+export class RequestContext implements GraphQLContext {
+  readonly db: Kysely<Tables>;
+  readonly requestId: string;
+  readonly address: string;
+  readonly viewer: Viewer;
+  readonly response: ResponseCookies;
+  readonly accounts: AccountRules;
+  readonly changes: ChangeBus;
+  readonly responseCache: ResponseCache | undefined;
+  readonly dropSlowConsumer: () => void;
+  readonly bounds: ListBounds;
+  readonly #settings: ContextSettings;
+  readonly #state: RequestState;
+  readonly #started = performance.now();
+  #loaders: Loaders | undefined;
+  #budget: RequestBudget | undefined;
+
+  /**
+   * A `streaming` context (WebSocket or SSE) may serve many results over
+   * time, so its loaders keep nothing and its budget is unlimited.
+   */
+  constructor(
+    settings: ContextSettings,
+    state: RequestState,
+    readonly owner: number | null,
+    private readonly streaming: boolean,
+  ) {
+    this.#settings = settings;
+    this.#state = state;
+    this.db = settings.db;
+    this.requestId = state.requestId;
+    this.address = state.address;
+    this.viewer = state.viewer;
+    this.response = state;
+    this.accounts = settings.accounts;
+    this.changes = settings.changes;
+    this.responseCache = settings.responseCache;
+    this.bounds = settings.bounds;
+    // The streaming transports set it before any context is made.
+    this.dropSlowConsumer = state.dropSlowConsumer;
+  }
+
+  get log(): Logger {
+    return this.#state.log;
+  }
+
+  get loaders(): Loaders {
+    this.#loaders ??= createLoaders(this.db, this.owner, !this.streaming);
+    return this.#loaders;
+  }
+
+  /** Made on first use, when the operation reads its first list: its clock starts with the request's. */
+  get budget(): RequestBudget {
+    const { requestTimeoutMs, maxResponseBytes } = this.#settings;
+    this.#budget ??= this.streaming
+      ? UNLIMITED_BUDGET
+      : new RequestBudget(this.#started + requestTimeoutMs, requestTimeoutMs, maxResponseBytes);
+    return this.#budget;
+  }
+}

@@ -21,7 +21,7 @@ import type { CacheableQuery, ResponseCache } from '../cache/response-cache.js';
 import type { ChangeBus } from '../changes/change-bus.js';
 import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
-import type { GraphQLContext } from './context.js';
+import { RequestContext, type GraphQLContext } from './context.js';
 import type { DocumentCache } from './documents.js';
 import { RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 import { pageSizeError } from './document-limits.js';
@@ -29,8 +29,7 @@ import { variablesTextError } from './input-text.js';
 import { hideSuggestions, isUnavailable, maskExecutionErrors, variableErrors, type ErrorCode } from './errors.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 import type { ListBounds } from './list-bounds.js';
-import { createLoaders, type Loaders } from './loaders.js';
-import { RequestBudget, responseTooLarge, UNLIMITED_BUDGET } from './request-budget.js';
+import { responseTooLarge } from './request-budget.js';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 export type ResponseMediaType = typeof GRAPHQL_RESPONSE | 'application/json';
@@ -131,41 +130,9 @@ export class Operations {
    * (WebSocket or SSE) may serve many results over time, so its loaders keep nothing.
    */
   contextFor(state: RequestState, streaming = false): GraphQLContext {
-    const { db, accounts, allowAnonymous, bounds, changes, responseCache, requestTimeoutMs, maxResponseBytes } =
-      this.options;
     const { viewer } = state;
-    const started = performance.now();
-    const owner = viewer.kind === 'user' ? viewer.user.id : allowAnonymous ? ANONYMOUS_OWNER : null;
-    let loaders: Loaders | undefined;
-    let budget: RequestBudget | undefined;
-    return {
-      db,
-      requestId: state.requestId,
-      address: state.address,
-      get log() {
-        return state.log;
-      },
-      viewer,
-      owner,
-      response: state,
-      accounts,
-      bounds,
-      changes,
-      responseCache,
-      // The streaming transports set it before any context is made.
-      dropSlowConsumer: state.dropSlowConsumer,
-      get loaders() {
-        loaders ??= createLoaders(db, owner, !streaming);
-        return loaders;
-      },
-      // Made on first use, when the operation reads its first list: its clock starts with the request's.
-      get budget() {
-        budget ??= streaming
-          ? UNLIMITED_BUDGET
-          : new RequestBudget(started + requestTimeoutMs, requestTimeoutMs, maxResponseBytes);
-        return budget;
-      },
-    };
+    const owner = viewer.kind === 'user' ? viewer.user.id : this.options.allowAnonymous ? ANONYMOUS_OWNER : null;
+    return new RequestContext(this.options, state, owner, streaming);
   }
 
   /** Runs an operation (from the cache when it may), answering TIMEOUT past REQUEST_TIMEOUT_MS. */
