@@ -6,7 +6,7 @@
 import http from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBodyParser, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AccountRules } from './accounts/account-rules.js';
 import { unrevokedSessions } from './accounts/accounts.repository.js';
@@ -131,8 +131,12 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
     return503OnClosing: false,
   });
   // Bodies reach graphql-http as they came, which says what is wrong with them, as the protocol asks.
+  // JSON is named as well as the catch-all: Fastify remembers the parser of a
+  // named type, but looks the catch-all up anew, parsing the header, for every request.
+  const asText: FastifyBodyParser<string> = (_request, body, done) => done(null, body);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, asText);
+  app.addContentTypeParser('*', { parseAs: 'string' }, asText);
 
   await app.register(fastifyCookie);
   await app.register(requestLog, { logger, production });
