@@ -8,25 +8,16 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { PrivateRedis } from './helpers/redis.js';
+import { codeOf, postGraphQL, type GraphQLAnswer } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-interface Answer {
-  status: number;
-  body: { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
-}
+type Answer = Pick<GraphQLAnswer, 'status' | 'body'>;
 
 const extensionsFor = (query: string) => ({
   persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') },
 });
 
-async function post(server: TestServer, body: Record<string, unknown>): Promise<Answer> {
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Answer['body'] };
-}
+const post = (server: TestServer, body: Record<string, unknown>) => postGraphQL(server.graphqlUrl, body);
 
 async function get(server: TestServer, query: string): Promise<Answer> {
   const search = new URLSearchParams({ extensions: JSON.stringify(extensionsFor(query)) });
@@ -36,7 +27,6 @@ async function get(server: TestServer, query: string): Promise<Answer> {
 
 const hashOnly = (server: TestServer, query: string) => post(server, { extensions: extensionsFor(query) });
 const register = (server: TestServer, query: string) => post(server, { query, extensions: extensionsFor(query) });
-const codeOf = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
 
 for (const target of databaseTargets) {
   describe(`automatic persisted queries on ${target.name}`, { skip: target.skip }, () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { postgresTarget, type TestDatabase } from './helpers/databases.js';
+import { postGraphQL } from './helpers/graphql-client.js';
 import { startServerProcess, type ServerProcess } from './helpers/process.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { PrivateRedis } from './helpers/redis.js';
@@ -23,14 +24,8 @@ describe('two instances on one PostgreSQL and one Redis', { skip: postgresTarget
   let client: Client;
   let token = '';
 
-  async function graphql(server: ServerProcess, query: string, bearer = token) {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      body: JSON.stringify({ query }),
-    });
-    return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown> } };
-  }
+  const graphql = (server: ServerProcess, query: string, bearer = token) =>
+    postGraphQL(`${server.url}/graphql`, { query }, { credential: { token: bearer } });
 
   before(async () => {
     db = await postgresTarget.create();

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { databaseTargets, sqliteTarget, type TestDatabase } from './helpers/databases.js';
-import { postGraphQL, projectRoot, runScript, startServerProcess } from './helpers/process.js';
+import { queryServer, projectRoot, runScript, startServerProcess } from './helpers/process.js';
 import { subscribeRaw } from './helpers/raw-subscriber.js';
 import { afterSubscriptions } from './helpers/server.js';
 import { until } from './helpers/until.js';
@@ -33,7 +33,7 @@ describe('first start on a laptop', () => {
 
   it('creates ./data/todo.db in WAL mode, migrates it and keeps data across restarts', async () => {
     const first = await startServerProcess({}, cwd);
-    assert.deepEqual((await postGraphQL(first.url, createTodo('Run a marathon'))).body, {
+    assert.deepEqual((await queryServer(first.url, createTodo('Run a marathon'))).body, {
       data: { createTodo: { success: true, errors: null, todo: { id: '1' } } },
     });
     assert.equal(await first.stop('SIGINT'), 0);
@@ -44,7 +44,7 @@ describe('first start on a laptop', () => {
     file.close();
 
     const second = await startServerProcess({}, cwd);
-    const { body } = await postGraphQL(second.url, listTodos);
+    const { body } = await queryServer(second.url, listTodos);
     assert.deepEqual((body as TodoList).data.todos.todos, [{ id: '1', description: 'Run a marathon' }]);
     assert.doesNotMatch(second.stdout(), /migration applied/, 'nothing left to migrate on the second start');
     assert.equal(await second.stop(), 0);
@@ -70,7 +70,7 @@ for (const target of databaseTargets) {
 
     it('finishes requests in flight on SIGTERM, exits 0, and loses no acknowledged write', async (t) => {
       const server = await startServerProcess({ DATABASE_URL: db.url });
-      const requests = Array.from({ length: 200 }, (_, i) => postGraphQL(server.url, createTodo(`load ${i}`)));
+      const requests = Array.from({ length: 200 }, (_, i) => queryServer(server.url, createTodo(`load ${i}`)));
       await Promise.race(requests);
       const exitCode = server.stop('SIGTERM');
       const outcomes = await Promise.allSettled(requests);
@@ -91,7 +91,7 @@ for (const target of databaseTargets) {
       t.diagnostic(`${acknowledged.length} of ${requests.length} requests acknowledged before the server stopped`);
 
       const restarted = await startServerProcess({ DATABASE_URL: db.url });
-      const { body } = await postGraphQL(restarted.url, listTodos);
+      const { body } = await queryServer(restarted.url, listTodos);
       const stored = new Set((body as TodoList).data.todos.todos.map((todo) => todo.id));
       for (const id of acknowledged) assert.ok(stored.has(id), `acknowledged todo ${id} survived the restart`);
       assert.equal(await restarted.stop(), 0);
@@ -124,7 +124,7 @@ describe('`npm start`, as a process manager runs it', () => {
       // npm runs the script in a shell, which `exec` replaces with the server.
       const descendants = descendantsOf(pid);
       assert.equal(descendants.length, 1, 'npm has one descendant, the server');
-      assert.equal((await postGraphQL(npm.url, listTodos)).status, 200);
+      assert.equal((await queryServer(npm.url, listTodos)).status, 200);
 
       assert.equal(await npm.stop(signal), 0, npm.stderr());
       assert.match(npm.stdout(), /"msg":"stopped"/);
@@ -157,7 +157,7 @@ describe('shutdown with live subscriptions', () => {
     const subscriber = await subscribing;
     const streamText = (await stream).text().catch((error: unknown) => `failed: ${String(error)}`);
     // In-flight work finishes first: a change made just before the signal is delivered.
-    const created = await postGraphQL(server.url, createTodo('last words'));
+    const created = await queryServer(server.url, createTodo('last words'));
     assert.equal(created.status, 200);
 
     const exitCode = await server.stop('SIGTERM');

@@ -18,24 +18,14 @@ import WebSocket from 'ws';
 import type { TrustedDocumentManifest } from '../src/graphql/trusted-documents.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { projectRoot } from './helpers/process.js';
+import { codeOf, postGraphQL } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const [sqlite] = databaseTargets;
 
-async function post(server: TestServer, body: Record<string, unknown>) {
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as {
-    data?: Record<string, unknown>;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-}
+const post = (server: TestServer, body: Record<string, unknown>) => postGraphQL(server.graphqlUrl, body);
 
 const persisted = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
-const codeOf = (answer: Awaited<ReturnType<typeof post>>) => answer.errors?.[0]?.extensions?.code;
 
 describe('trusted documents', { skip: sqlite?.skip }, () => {
   let db: TestDatabase;
@@ -70,7 +60,7 @@ describe('trusted documents', { skip: sqlite?.skip }, () => {
     const viaGet = (await (await fetch(`${trusted.graphqlUrl}?extensions=${extensions}`)).json()) as { data: unknown };
     assert.match(JSON.stringify(viaGet.data), /"description":"Trusted"/);
     const body = manifest.operations.find((operation) => operation.name === 'AllTodos')?.body;
-    assert.match(JSON.stringify((await post(trusted, { query: body })).data), /Trusted/);
+    assert.match(JSON.stringify((await post(trusted, { query: body })).body.data), /Trusted/);
   });
 
   it('refuses any other document, an unknown hash and a mismatched one', async () => {
@@ -102,9 +92,11 @@ describe('trusted documents', { skip: sqlite?.skip }, () => {
     const query = '{ todos { success } }';
     const hash = createHash('sha256').update(query).digest('hex');
     const missing = await post(open, { extensions: persisted(hash) });
-    assert.equal(missing.errors?.[0]?.message, 'PersistedQueryNotFound');
+    assert.equal(missing.body.errors?.[0]?.message, 'PersistedQueryNotFound');
     assert.equal(codeOf(missing), 'PERSISTED_QUERY_NOT_FOUND');
-    assert.deepEqual((await post(open, { query, extensions: persisted(hash) })).data, { todos: { success: true } });
+    assert.deepEqual((await post(open, { query, extensions: persisted(hash) })).body.data, {
+      todos: { success: true },
+    });
     assert.equal(
       codeOf(await post(open, { query, extensions: persisted('f'.repeat(64)) })),
       'PERSISTED_QUERY_HASH_MISMATCH',

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { databaseTargets, type TestDatabase } from '../helpers/databases.js';
-import { postGraphQL, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { queryServer, startServerProcess, type ServerProcess } from '../helpers/process.js';
 
 const KILLS = 20;
 const IN_FLIGHT = 32;
@@ -147,7 +147,7 @@ async function writeUntilKilled(server: ServerProcess, ledger: Ledger, round: nu
 async function storedTodos(server: ServerProcess): Promise<StoredTodo[]> {
   const todos: StoredTodo[] = [];
   for (let after: string | null = null, more = true; more;) {
-    const { status, body } = await postGraphQL(server.url, pageOfTodos, { after });
+    const { status, body } = await queryServer(server.url, pageOfTodos, { after });
     assert.equal(status, 200, JSON.stringify(body));
     const page = (
       body as {

@@ -1,41 +1,22 @@
 /** Talking to the accounts API as a client would: by session cookie, by bearer token, or anonymously. */
 import assert from 'node:assert/strict';
+import { postGraphQL, type Credential, type GraphQLAnswer } from './graphql-client.js';
 import type { TestServer } from './server.js';
 
-export interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: {
-    data?: Record<string, Record<string, unknown> | boolean | null> | null;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-}
+export type { Credential };
 
-/** How a request proves who it is. */
-export type Credential = { readonly token: string } | { readonly cookie: string } | undefined;
+export type Answer = GraphQLAnswer<Record<string, Record<string, unknown> | boolean | null>>;
 
 export const PASSWORD = 'correct-horse-battery';
 
-export async function call(
+export function call(
   server: TestServer,
   query: string,
   variables?: Record<string, unknown>,
   credential?: Credential,
   headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(credential && 'token' in credential ? { authorization: `Bearer ${credential.token}` } : {}),
-      ...(credential && 'cookie' in credential ? { cookie: credential.cookie } : {}),
-      ...headers,
-    },
-    body: JSON.stringify({ query, variables }),
-    // A request the server never answers fails the test rather than hanging it.
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
+  return postGraphQL(server.graphqlUrl, { query, variables }, { credential, headers });
 }
 
 export const REGISTER = `mutation ($input: RegisterInput!) {

@@ -157,55 +157,8 @@ export async function walkThroughTutorial(run: Run): Promise<void> {
   });
 }
 
-/**
- * Results a client pushes (a subscription's events, a watched query's
- * emissions), to wait on in order. A missing result fails the wait after `ms`
- * rather than hanging the test.
- */
-export class Results<T> {
-  readonly #values: T[] = [];
-  #failure: unknown;
-  #wake: (() => void) | undefined;
-
-  readonly push = (value: T): void => {
-    this.#values.push(value);
-    this.#wake?.();
-  };
-
-  readonly fail = (error: unknown): void => {
-    this.#failure ??= error ?? 'failed';
-    this.#wake?.();
-  };
-
-  /** Whether the stream has failed. */
-  get failed(): boolean {
-    return this.#failure !== undefined;
-  }
-
-  throwIfFailed(): void {
-    if (this.#failure !== undefined) throw new Error(`the stream failed: ${describeError(this.#failure)}`);
-  }
-
-  /** Waits for a result `is` accepts; returns it and forgets it and every result before it. */
-  async next(is: (value: T) => boolean = () => true, ms = 10_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const index = this.#values.findIndex(is);
-      if (index >= 0) return this.#values.splice(0, index + 1)[index] as T;
-      this.throwIfFailed();
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no such result within ${ms} ms; received ${JSON.stringify(this.#values)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
-}
+/** Results a client pushes (a subscription's events, a watched query's emissions), to wait on in order. */
+export { Inbox as Results } from './inbox.js';
 
 /**
  * Runs `open`, which subscribes a client to `changes` with its results going to
@@ -222,11 +175,6 @@ export async function subscribed<T>(
   await until(() => server.subscriptionCounts().started >= target || results.failed, 'the subscription to start');
   results.throwIfFailed();
   return opened;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return JSON.stringify(error);
 }
 
 /** The `Type:<n>` inside an opaque global id (base64url), or undefined for an id that is not one. */

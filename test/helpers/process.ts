@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { postGraphQL } from './graphql-client.js';
 import { UNLIMITED } from './server.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
@@ -93,15 +94,6 @@ export async function runScript(script: string, env: Record<string, string>, cwd
   return { code, stdout, stderr };
 }
 
-export async function postGraphQL(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+/** POSTs a query to the GraphQL endpoint of the server at `url`. */
+export const queryServer = (url: string, query: string, variables?: Record<string, unknown>) =>
+  postGraphQL(`${url}/graphql`, { query, variables });

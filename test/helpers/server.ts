@@ -11,16 +11,10 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import type { TestDatabase } from './databases.js';
+import { postGraphQL, type GraphQLAnswer } from './graphql-client.js';
 import { until } from './until.js';
 
-export interface GraphQLResponse {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: {
-    data?: Record<string, unknown> | null;
-    errors?: { message: string; extensions?: Record<string, unknown> }[];
-  };
-}
+export type GraphQLResponse = GraphQLAnswer;
 
 export interface TestServer {
   readonly url: string;
@@ -88,18 +82,12 @@ export async function startTestServer(
   const url = `http://127.0.0.1:${port}`;
   const graphqlUrl = `${url}/graphql`;
 
-  async function graphql(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
-    const response = await fetch(graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-      body: JSON.stringify({ query, variables }),
-    });
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (await response.json()) as GraphQLResponse['body'],
-    };
-  }
+  const graphql = (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    postGraphQL(
+      graphqlUrl,
+      { query, variables },
+      { headers: { accept: 'application/graphql-response+json', ...headers } },
+    );
 
   return {
     url,

@@ -5,6 +5,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { Inbox } from './inbox.js';
 
 export interface Change {
   readonly kind: string;
@@ -27,82 +28,19 @@ export const CHANGES = `subscription ($list: ID) {
 }`;
 
 /** One subscription's events in arrival order, and whatever GraphQL errors or ending came with them. */
-export class Recording {
-  readonly #events: Change[] = [];
-  /** Errors sent alongside events, a failed subscription's error, or 'completed' if the server ended it. */
-  readonly problems: unknown[] = [];
-  #wake: (() => void) | undefined;
-
-  push(change: Change): void {
-    this.#events.push(change);
-    this.#wake?.();
-  }
-
-  problem(problem: unknown): void {
-    this.problems.push(problem);
-    this.#wake?.();
-  }
-
-  /** Everything received so far, forgotten once taken. */
-  take(): Change[] {
-    return this.#events.splice(0);
-  }
-
-  /**
-   * Everything received once at least `count` events are here (or `ms` have
-   * passed), forgotten once taken. Two subscriptions on one connection are
-   * delivered independently, so a narrowed one may lag its twin.
-   */
-  async takeAtLeast(count: number, ms = 5000): Promise<Change[]> {
-    const deadline = Date.now() + ms;
-    while (this.#events.length < count && this.problems.length === 0 && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-    return this.take();
-  }
-
-  /**
-   * Waits until an event that `is` accepts arrives, and returns (and forgets) the
-   * events before it, and it. Rejects after `ms`, leaving the events in place.
-   */
-  async through(is: (change: Change) => boolean, ms = 5000): Promise<Change[]> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const index = this.#events.findIndex(is);
-      if (index >= 0) return this.#events.splice(0, index + 1);
-      if (this.problems.length > 0) throw new Error(`the subscription failed: ${JSON.stringify(this.problems)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no such event within ${ms} ms; received ${JSON.stringify(this.#events)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
-}
+export type Recording = Inbox<Change>;
 
 function record(client: Client, variables: Record<string, unknown>): Recording {
-  const recording = new Recording();
+  const recording = new Inbox<Change>();
   client.subscribe<{ changes: Change }>(
     { query: CHANGES, variables },
     {
       next: (result) => {
-        if (result.errors) recording.problem(result.errors);
+        if (result.errors) recording.fail(result.errors);
         if (result.data?.changes) recording.push(result.data.changes);
       },
-      error: (error) => recording.problem(error),
-      complete: () => recording.problem('completed'),
+      error: (error) => recording.fail(error),
+      complete: () => recording.fail('completed'),
     },
   );
   return recording;
