@@ -23,10 +23,11 @@ for (const target of databaseTargets) {
     let ada: { token: string; id: string };
     let bob: { token: string; id: string };
     const sockets: RawSubscriber[] = [];
+    const statements: string[] = [];
 
     before(async () => {
       db = await target.create();
-      server = await startTestServer(db);
+      server = await startTestServer(db, {}, { onStatement: (sqlText) => statements.push(sqlText) });
       ada = await register(server, 'ada');
       bob = await register(server, 'bob');
     });
@@ -87,6 +88,31 @@ for (const target of databaseTargets) {
         ids: Array.from({ length: 101 }, (_, i) => String(i + 1)),
       });
       assert.equal(tooMany.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    });
+
+    it('reads any number of nodes with one statement per type', async () => {
+      const { listId, inboxId } = await setUp();
+      const todoIds: string[] = [];
+      for (let i = 0; i < 8; i += 1) {
+        const created = await as(
+          ada,
+          'mutation { createTodo(description: "n", dueDate: "01-01-2030") { todo { id } } }',
+        );
+        todoIds.push((created.createTodo as { todo: { id: string } }).todo.id);
+      }
+      const NODES = 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }';
+      const statementsFor = async (ids: string[]) => {
+        statements.length = 0;
+        const { nodes } = await as(ada, NODES, { ids });
+        assert.deepEqual(
+          (nodes as ({ id: string } | null)[]).map((node) => node?.id),
+          ids,
+        );
+        return statements.length;
+      };
+      const few = await statementsFor([todoIds[0] ?? '', listId, ada.id]);
+      const many = await statementsFor([...todoIds, listId, inboxId, ada.id]);
+      assert.equal(many, few);
     });
 
     it('answers null for what the caller may not see, and for ids that name nothing', async () => {

@@ -5,30 +5,40 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
-import { findTodo } from '../todos/todos.repository.js';
+import { findTodos } from '../todos/todos.repository.js';
 import { fromGlobalId } from './global-id.js';
 import { findVisibleUsers } from './nodes.repository.js';
 
 type NodeRecord = TodoRecord | ListRecord | UserRecord;
+type NodeType = NonNullable<ReturnType<typeof fromGlobalId>>['type'];
 
-/** The object `id` names, if the caller may see it. */
-async function loadNode(context: GraphQLContext, id: string): Promise<NodeRecord | null> {
+/**
+ * The objects `ids` name, in order, each null where it names nothing the caller
+ * may see. One statement per type however many ids: `nodes` takes up to
+ * MAX_PAGE_SIZE of them.
+ */
+async function loadNodes(context: GraphQLContext, ids: readonly string[]): Promise<(NodeRecord | null)[]> {
   const { db, owner, loaders } = context;
-  const named = fromGlobalId(id);
-  if (named === null || owner === null) return null;
-  switch (named.type) {
-    case 'Todo':
-      return (await context.budget.read(() => findTodo(db, owner, named.id))) ?? null;
-    case 'TodoList':
-      return (await loaders.list.load(named.id)) ?? null;
-    case 'User':
-      return (await findVisibleUsers(db, owner, [named.id]))[0] ?? null;
-  }
+  if (owner === null) return ids.map(() => null);
+  const named = ids.map(fromGlobalId);
+  const idsOf = (type: NodeType) => [...new Set(named.flatMap((node) => (node?.type === type ? [node.id] : [])))];
+  const todoIds = idsOf('Todo');
+  const [todos, lists, users] = await Promise.all([
+    todoIds.length === 0 ? [] : context.budget.read(() => findTodos(db, owner, todoIds)),
+    Promise.all(idsOf('TodoList').map((id) => loaders.list.load(id))),
+    findVisibleUsers(db, owner, idsOf('User')),
+  ]);
+  const found: Record<NodeType, Map<number, NodeRecord>> = {
+    Todo: new Map(todos.map((todo) => [todo.id, todo])),
+    TodoList: new Map(lists.flatMap((list) => (list ? [[list.id, list] as const] : []))),
+    User: new Map(users.map((user) => [user.id, user])),
+  };
+  return named.map((node) => (node === null ? null : (found[node.type].get(node.id) ?? null)));
 }
 
 export const nodeResolvers: Resolvers = {
   Query: {
-    node: (_root, { id }, context) => loadNode(context, id),
+    node: async (_root, { id }, context) => (await loadNodes(context, [id]))[0] ?? null,
     nodes: (_root, { ids }, context) => {
       const { maxPageSize } = context.bounds;
       if (ids.length > maxPageSize) {
@@ -36,7 +46,7 @@ export const nodeResolvers: Resolvers = {
           extensions: { code: 'BAD_USER_INPUT' },
         });
       }
-      return Promise.all(ids.map((id) => loadNode(context, id)));
+      return loadNodes(context, ids);
     },
   },
   Node: {

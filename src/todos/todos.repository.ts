@@ -147,6 +147,18 @@ export async function findTodo(db: Executor, owner: number, id: number): Promise
   return row && toTodoRecord(row);
 }
 
+/** The todos among `ids` that `owner` may read, in no particular order: one statement however many. */
+export async function findTodos(db: Executor, owner: number, ids: readonly number[]): Promise<TodoRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('todos')
+    .select(columns)
+    .where('id', 'in', ids)
+    .where('list_id', 'in', accessibleListIds(db, owner, 'read'))
+    .execute();
+  return rows.map(toTodoRecord);
+}
+
 export async function insertTodo(
   db: Executor,
   owner: number,
