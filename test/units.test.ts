@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../src/config.js';
 import { checkRegistration } from '../src/accounts/credentials.js';
 import { SessionTokens } from '../src/accounts/tokens.js';
+import { acceptedAnswers, negotiateMediaType } from '../src/http/accept.js';
 import { readPlainPost } from '../src/http/plain-post.js';
 import { SubscriberQueue } from '../src/changes/subscriber-queue.js';
 import { formatDueDate, parseDueDate } from '../src/todos/due-date.js';
@@ -237,5 +238,35 @@ describe('session tokens', () => {
     const tokens = new SessionTokens('a'.repeat(32));
     const token = await tokens.sign({ sessionId: 'session', userId: 1, expiresAt: new Date(Date.now() + 500) });
     assert.equal(await tokens.sessionId(token), 'session');
+  });
+});
+
+describe('Accept negotiation', () => {
+  const URQL =
+    'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+
+  it('picks the JSON media type graphql-http would: the first acceptable entry, graphql-response+json only in UTF-8', () => {
+    assert.equal(negotiateMediaType(undefined), 'application/json');
+    assert.equal(negotiateMediaType(URQL), 'application/graphql-response+json');
+    assert.equal(negotiateMediaType('application/json, application/graphql-response+json'), 'application/json');
+    assert.equal(negotiateMediaType('*/*, application/graphql-response+json'), 'application/json');
+    assert.equal(
+      negotiateMediaType('Application/GraphQL-Response+JSON ; charset = UTF-8'),
+      'application/graphql-response+json',
+    );
+    assert.equal(
+      negotiateMediaType('application/graphql-response+json;charset=latin1, application/json'),
+      'application/json',
+    );
+  });
+
+  it('tells JSON, an event stream or either, leaving out types refused with q=0', () => {
+    assert.equal(acceptedAnswers(undefined), 'json');
+    assert.equal(acceptedAnswers('application/json'), 'json');
+    assert.equal(acceptedAnswers('text/event-stream'), 'stream');
+    assert.equal(acceptedAnswers(URQL), 'either');
+    assert.equal(acceptedAnswers('text/event-stream, */*'), 'either');
+    assert.equal(acceptedAnswers('text/event-stream; q=0, application/json'), 'json');
+    assert.equal(acceptedAnswers('text/event-stream, application/json;q=0.0'), 'stream');
   });
 });

@@ -278,20 +278,3 @@ function cacheableQuery(args: ExecutionArgs): CacheableQuery | undefined {
 
 const GRAPHQL_RESPONSE_UTF8 = `${GRAPHQL_RESPONSE}; charset=utf-8`;
 const JSON_UTF8 = 'application/json; charset=utf-8';
-
-/**
- * The media type graphql-http chose for this request's Accept header (it has
- * already refused the request with 406 when there is none): the first entry
- * that is graphql-response+json, or else JSON.
- */
-export function negotiateMediaType(accept: string | undefined): ResponseMediaType {
-  const lowered = accept?.toLowerCase();
-  if (lowered === undefined || !lowered.includes(GRAPHQL_RESPONSE)) return 'application/json';
-  for (const entry of lowered.split(',')) {
-    const [mediaType = '', ...params] = entry.replace(/\s/g, '').split(';');
-    const charset = params.find((param) => param.startsWith('charset=')) ?? 'charset=utf-8';
-    if (mediaType === GRAPHQL_RESPONSE && charset === 'charset=utf-8') return GRAPHQL_RESPONSE;
-    if (['application/json', 'application/*', '*/*'].includes(mediaType)) return 'application/json';
-  }
-  return 'application/json';
-}

@@ -11,7 +11,7 @@ import { admitOperation, type Gate } from './gate.js';
 import { RATE_LIMITED } from './rate-limits.js';
 import type { GraphQLEndpoint } from './graphql-over-http.js';
 import { describeRefusal, errorBody, httpErrorCode } from '../graphql/errors.js';
-import { negotiateMediaType } from '../graphql/operations.js';
+import { negotiateMediaType } from './accept.js';
 
 export interface BatchOptions {
   readonly endpoint: GraphQLEndpoint;

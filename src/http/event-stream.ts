@@ -30,26 +30,6 @@ function sessionEndEvents(message: string): string {
   return `event: next\ndata: ${JSON.stringify(result)}\n\nevent: complete\ndata:\n\n`;
 }
 
-const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/*', '*/*']);
-
-/**
- * What a request's Accept header lets the server answer with: JSON only, an
- * event stream only, or either (urql's default Accept lists both, and more).
- * Entries with `q=0` are refused types, as HTTP says.
- */
-export function acceptedAnswers(accept: string | undefined): 'json' | 'stream' | 'either' {
-  if (accept === undefined || !accept.includes('text/event-stream')) return 'json';
-  let json = false;
-  let stream = false;
-  for (const entry of accept.toLowerCase().split(',')) {
-    const [type = '', ...params] = entry.split(';').map((part) => part.trim());
-    if (params.some((param) => /^q=0(\.0*)?$/.test(param))) continue;
-    if (type === 'text/event-stream') stream = true;
-    else if (JSON_TYPES.has(type)) json = true;
-  }
-  return stream ? (json ? 'either' : 'stream') : 'json';
-}
-
 /** Resolves when `res` can take more, or has closed (whereupon the stream's next write is skipped). */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {

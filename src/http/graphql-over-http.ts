@@ -10,8 +10,10 @@ import { createHandler, type RequestParams, type Response as HandlerResponse } f
 import type { RequestState } from './request-state.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { formatRequestError } from '../graphql/errors.js';
-import { isErrorList, negotiateMediaType, type Operations, type Preparation } from '../graphql/operations.js';
-import { readPlainPost } from './plain-post.js';
+import { isErrorList, type Operations, type Preparation } from '../graphql/operations.js';
+import { negotiateMediaType } from './accept.js';
+import { readPlainPost, type PlainPost } from './plain-post.js';
+import { looseParams } from './request-params.js';
 import { TrustedDocuments } from '../graphql/trusted-documents.js';
 
 export interface GraphQLEndpointOptions {
@@ -24,6 +26,8 @@ export interface GraphQLRequest {
   /** The request body as text, or null for GET. */
   readonly body: string | null;
   readonly state: RequestState;
+  /** The request read as a plain POST, or null when it is not one; read by the endpoint when left out. */
+  readonly plain?: PlainPost | null;
 }
 
 export type GraphQLEndpoint = (request: GraphQLRequest) => Promise<HandlerResponse>;
@@ -56,8 +60,7 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
   });
 
   // The request was admitted (http/gate.ts) before its body was read.
-  return async ({ raw, body, state }) => {
-    const plain = readPlainPost(raw.method, raw.headers, body);
+  return async ({ raw, body, state, plain = readPlainPost(raw.method, raw.headers, body) }) => {
     if (plain) {
       const preparing = operations.prepare(plain.params, state);
       const prepared = preparing instanceof Promise ? await preparing : preparing;
@@ -85,34 +88,14 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
  * any other request, which graphql-http parses itself.
  */
 function persistedOnly(method: string, url: string, body: unknown): RequestParams | undefined {
-  let fields: Record<string, unknown>;
-  try {
-    if (method === 'GET') {
-      const search = new URL(url, 'http://localhost').searchParams;
-      if (search.has('query') || !search.has('extensions')) return undefined;
-      const json = (name: string) => {
-        const value = search.get(name);
-        return value === null ? undefined : (JSON.parse(value) as unknown);
-      };
-      fields = {
-        extensions: json('extensions'),
-        variables: json('variables'),
-        operationName: search.get('operationName'),
-      };
-    } else if (typeof body === 'string') {
-      const parsed = JSON.parse(body) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || 'query' in parsed) return undefined;
-      fields = parsed as Record<string, unknown>;
-    } else return undefined;
-  } catch {
-    return undefined; // graphql-http words the malformed request.
-  }
-  const { extensions, variables, operationName } = fields;
-  if (!TrustedDocuments.wantsPersisted(extensions)) return undefined;
+  if (method !== 'GET' && typeof body !== 'string') return undefined;
+  const params = looseParams(method, url, typeof body === 'string' ? body : null);
+  if (params === undefined || params.hasQuery || !TrustedDocuments.wantsPersisted(params.extensions)) return undefined;
+  const { variables, operationName, extensions } = params;
   return {
     query: '',
     extensions: extensions as Record<string, unknown>,
     variables: typeof variables === 'object' ? (variables as Record<string, unknown> | null) : undefined,
-    operationName: typeof operationName === 'string' ? operationName : undefined,
+    operationName,
   };
 }

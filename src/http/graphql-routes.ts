@@ -14,9 +14,11 @@ import { GRAPHIQL_CSP, graphiqlPage } from './graphiql.js';
 import { JSON_TYPE } from './errors.js';
 import { answerBatch, batchOf } from './batch.js';
 import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './graphql-over-http.js';
+import { readPlainPost } from './plain-post.js';
+import { looseParams } from './request-params.js';
 import { describeRefusal, errorBody, httpErrorCode } from '../graphql/errors.js';
-import { acceptedAnswers, type EventStreamEndpoint } from './event-stream.js';
-import { negotiateMediaType } from '../graphql/operations.js';
+import { acceptedAnswers, negotiateMediaType } from './accept.js';
+import type { EventStreamEndpoint } from './event-stream.js';
 import type { WebsocketHandler } from '@fastify/websocket';
 
 export interface GraphQLRoutesOptions extends GraphQLEndpointOptions {
@@ -49,25 +51,6 @@ function refusalResponse(request: IncomingMessage, refusal: Refusal): HandlerRes
   ];
 }
 
-/** The document and operation name of a request, read loosely: a malformed request is graphql-http's to word. */
-function queryOf(
-  method: string,
-  url: string,
-  body: string | null,
-): { query: string; operationName?: string } | undefined {
-  let fields: unknown;
-  try {
-    fields =
-      method === 'GET' ? Object.fromEntries(new URL(url, 'http://localhost').searchParams) : JSON.parse(body ?? '');
-  } catch {
-    return undefined;
-  }
-  if (typeof fields !== 'object' || fields === null) return undefined;
-  const { query, operationName } = fields as Record<string, unknown>;
-  if (typeof query !== 'string') return undefined;
-  return { query, operationName: typeof operationName === 'string' ? operationName : undefined };
-}
-
 function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, registered: (error?: Error) => void): void {
   const endpoint = createGraphQLEndpoint(options);
   const page = graphiqlPage(options.path);
@@ -82,13 +65,19 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
    * Whether to answer with an event stream: when the client accepts nothing
    * else, or accepts one beside JSON and sends a subscription, which JSON cannot
    * carry. A query or mutation gets JSON whenever JSON is acceptable, as the
-   * GraphQL-over-HTTP specification asks.
+   * GraphQL-over-HTTP specification asks. `paramsOf` reads the request, only
+   * when the answer depends on it.
    */
-  function wantsEventStream(request: FastifyRequest, body: string | null): boolean {
+  function wantsEventStream(
+    request: FastifyRequest,
+    paramsOf: () => { readonly query?: string; readonly operationName?: string | null } | undefined,
+  ): boolean {
     const answers = acceptedAnswers(request.headers.accept);
     if (answers !== 'either') return answers === 'stream';
-    const params = queryOf(request.method, request.url, body);
-    return params !== undefined && options.operations.operationTypeOf(params) === OperationTypeNode.SUBSCRIPTION;
+    const params = paramsOf();
+    if (params?.query === undefined) return false;
+    const { query, operationName } = params;
+    return options.operations.operationTypeOf({ query, operationName }) === OperationTypeNode.SUBSCRIPTION;
   }
 
   // Who it is, and whether it is within its rate limits, before its body is
@@ -130,11 +119,13 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
       await answerBatch(batchOptions, request, reply, batch);
       return;
     }
-    if (wantsEventStream(request, body)) {
+    // Read once, here, for both questions: which answer, and how to run it.
+    const plain = readPlainPost(request.method, request.headers, body) ?? null;
+    if (wantsEventStream(request, () => plain?.params ?? looseParams(request.method, request.url, body))) {
       await options.eventStream(request, reply, body);
       return;
     }
-    const [responseBody, init] = await endpoint({ raw: request, body, state: request.state });
+    const [responseBody, init] = await endpoint({ raw: request, body, state: request.state, plain });
     const { status } = init;
     // graphql-http answers some refusals without a body, and a mutation over GET
     // with a body of its own, without a content type or a code: this server says them.
