@@ -43,19 +43,26 @@ interface Change {
   readonly deletedId?: string | null;
 }
 
+/** What every operation here reads of a todo, as Apollo users share selections: a fragment. */
+const TODO_FIELDS = gql`
+  fragment todoFields on Todo {
+    id
+    completed
+    description
+    dueDate
+  }
+`;
 const CREATE_TODO: TypedDocumentNode<{ createTodo: TodoResult }, { description: string }> = gql`
   mutation createTodo($description: String!) {
     createTodo(description: $description, dueDate: "24-10-2030") {
       success
       errors
       todo {
-        id
-        completed
-        description
-        dueDate
+        ...todoFields
       }
     }
   }
+  ${TODO_FIELDS}
 `;
 const FETCH_TODO: TypedDocumentNode<{ todo: TodoResult }, { id: string }> = gql`
   query fetchTodo($id: ID!) {
@@ -63,13 +70,11 @@ const FETCH_TODO: TypedDocumentNode<{ todo: TodoResult }, { id: string }> = gql`
       success
       errors
       todo {
-        id
-        completed
-        description
-        dueDate
+        ...todoFields
       }
     }
   }
+  ${TODO_FIELDS}
 `;
 const MARK_DONE: TypedDocumentNode<{ markDone: TodoResult }, { id: string }> = gql`
   mutation markDone($id: String!) {
@@ -77,13 +82,11 @@ const MARK_DONE: TypedDocumentNode<{ markDone: TodoResult }, { id: string }> = g
       success
       errors
       todo {
-        id
-        completed
-        description
-        dueDate
+        ...todoFields
       }
     }
   }
+  ${TODO_FIELDS}
 `;
 const DELETE_TODO: TypedDocumentNode<
   { deleteTodo: { success: boolean; errors: string[] | null; deletedId: string | null } },
@@ -103,13 +106,11 @@ const CHANGES: TypedDocumentNode<{ changes: Change }> = gql`
       kind
       todoId
       todo {
-        id
-        completed
-        description
-        dueDate
+        ...todoFields
       }
     }
   }
+  ${TODO_FIELDS}
 `;
 const CHANGES_WITH_DELETIONS: TypedDocumentNode<{ changes: Change }> = gql`
   subscription changesWithDeletions {
@@ -119,13 +120,11 @@ const CHANGES_WITH_DELETIONS: TypedDocumentNode<{ changes: Change }> = gql`
       deletedType
       deletedId
       todo {
-        id
-        completed
-        description
-        dueDate
+        ...todoFields
       }
     }
   }
+  ${TODO_FIELDS}
 `;
 const DONENESS = gql`
   fragment doneness on Todo {
