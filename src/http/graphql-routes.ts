@@ -4,7 +4,7 @@
  * WebSocket upgrade, graphql-ws; a request for an event stream, graphql-sse;
  * anything else, GraphQL over HTTP (graphql-over-http.ts), graphql-http's protocol.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { OperationTypeNode } from 'graphql';
@@ -32,8 +32,6 @@ export interface GraphQLRoutesOptions extends GraphQLEndpointOptions {
   readonly graphiql: boolean;
 }
 
-const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' } as const;
-
 /** A refusal of the gate, as a GraphQL error in the media type the client accepts. */
 function refusalResponse(request: IncomingMessage, refusal: Refusal): HandlerResponse {
   const mediaType = negotiateMediaType(request.headers.accept);
@@ -41,7 +39,7 @@ function refusalResponse(request: IncomingMessage, refusal: Refusal): HandlerRes
     errorBody(refusal.message, refusal.code),
     {
       status: refusal.status,
-      statusText: STATUS_TEXT[refusal.status],
+      statusText: STATUS_CODES[refusal.status] ?? '',
       headers: {
         'content-type': `${mediaType}; charset=utf-8`,
         ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
