@@ -11,39 +11,11 @@ import { createLoaders, type Loaders } from './loaders.js';
 import { RequestBudget, UNLIMITED_BUDGET } from './request-budget.js';
 
 /**
- * What every resolver receives as its third argument, built once per request.
- * (A type alias, not an interface: graphql-http requires an indexable context.)
+ * What every resolver receives as its third argument: a RequestContext's
+ * public members. (A mapped type rather than the class itself: graphql-http
+ * requires an indexable context, which a class's instance type is not.)
  */
-export type GraphQLContext = {
-  readonly db: Kysely<Tables>;
-  /** Request-scoped logger: every line carries the request id. */
-  readonly log: Logger;
-  readonly requestId: string;
-  /** The client's address (the proxy's X-Forwarded-For entry with TRUST_PROXY), for per-client caps. */
-  readonly address: string;
-  /** Who is calling: a signed-in user or an anonymous caller. */
-  readonly viewer: Viewer;
-  /**
-   * Whose todos this request reads and writes: the user's id, the anonymous
-   * space's, or null when nobody is signed in and anonymous access is off.
-   */
-  readonly owner: number | null;
-  /** Lets account operations set the session cookie on this response. */
-  readonly response: ResponseCookies;
-  readonly accounts: AccountRules;
-  /** Where mutations announce changes for subscriptions. */
-  readonly changes: ChangeBus;
-  /** The response cache mutations invalidate, when it is on (RESPONSE_CACHE_TTL_SECONDS). */
-  readonly responseCache: ResponseCache | undefined;
-  /** Ends the connection of a subscription whose client has stopped reading. */
-  readonly dropSlowConsumer: () => void;
-  /** How long each list in an answer may be: pages, the unpaged `todos`, lists, members. */
-  readonly bounds: ListBounds;
-  /** What this operation may still spend (time, answer size); checked before each list of todos is read. */
-  readonly budget: RequestBudget;
-  /** This request's batch loaders, made on first use. */
-  readonly loaders: Loaders;
-};
+export type GraphQLContext = Pick<RequestContext, keyof RequestContext>;
 
 /** What a request's context is made from that is the same for every request. */
 export interface ContextSettings {
@@ -64,16 +36,23 @@ export interface ContextSettings {
  * each request's objects through young-generation collections, which then cost
  * five times as much (see docs/performance.md).
  */
-export class RequestContext implements GraphQLContext {
+export class RequestContext {
   readonly db: Kysely<Tables>;
   readonly requestId: string;
+  /** The client's address (the proxy's X-Forwarded-For entry with TRUST_PROXY), for per-client caps. */
   readonly address: string;
+  /** Who is calling: a signed-in user or an anonymous caller. */
   readonly viewer: Viewer;
+  /** Lets account operations set the session cookie on this response. */
   readonly response: ResponseCookies;
   readonly accounts: AccountRules;
+  /** Where mutations announce changes for subscriptions. */
   readonly changes: ChangeBus;
+  /** The response cache mutations invalidate, when it is on (RESPONSE_CACHE_TTL_SECONDS). */
   readonly responseCache: ResponseCache | undefined;
+  /** Ends the connection of a subscription whose client has stopped reading. */
   readonly dropSlowConsumer: () => void;
+  /** How long each list in an answer may be: pages, the unpaged `todos`, lists, members. */
   readonly bounds: ListBounds;
   readonly #settings: ContextSettings;
   readonly #state: RequestState;
@@ -88,6 +67,10 @@ export class RequestContext implements GraphQLContext {
   constructor(
     settings: ContextSettings,
     state: RequestState,
+    /**
+     * Whose todos this request reads and writes: the user's id, the anonymous
+     * space's, or null when nobody is signed in and anonymous access is off.
+     */
     readonly owner: number | null,
     private readonly streaming: boolean,
   ) {
@@ -106,16 +89,22 @@ export class RequestContext implements GraphQLContext {
     this.dropSlowConsumer = state.dropSlowConsumer;
   }
 
+  /** Request-scoped logger: every line carries the request id. */
   get log(): Logger {
     return this.#state.log;
   }
 
+  /** This request's batch loaders, made on first use. */
   get loaders(): Loaders {
     this.#loaders ??= createLoaders(this.db, this.owner, !this.streaming);
     return this.#loaders;
   }
 
-  /** Made on first use, when the operation reads its first list: its clock starts with the request's. */
+  /**
+   * What this operation may still spend (time, answer size); checked before
+   * each list of todos is read. Made on first use, when the operation reads its
+   * first list: its clock starts with the request's.
+   */
   get budget(): RequestBudget {
     const { requestTimeoutMs, maxResponseBytes } = this.#settings;
     this.#budget ??= this.streaming
