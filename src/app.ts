@@ -32,6 +32,12 @@ import httpErrors, { JSON_TYPE } from './http/errors.js';
 import { errorBody } from './graphql/errors.js';
 import graphiqlAssets from './http/graphiql.js';
 import health from './http/health.js';
+import metricsPlugin from './http/metrics.js';
+import { Metrics } from './metrics/metrics.js';
+import tracingPlugin from './http/tracing.js';
+import { Tracing } from './tracing/tracing.js';
+import { observeRedisCommands } from './redis.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import rateLimits from './http/rate-limits.js';
 import requestLog, { requestId } from './http/request-log.js';
 import securityHeaders from './http/security-headers.js';
@@ -43,25 +49,49 @@ export interface AppDependencies {
   readonly logger: Logger;
   /** Signs session tokens: config.authSecret, or the one kept in the database (see resolveAuthSecret). */
   readonly authSecret: string;
+  /** Where spans go when tracing is on; by default OTLP, as the OTEL_EXPORTER_OTLP_* variables say. */
+  readonly spanExporter?: SpanExporter;
 }
 
 export const GRAPHQL_PATH = '/graphql';
 
 const GOING_AWAY = 1001;
 
-export async function createApp({ config, database, logger, authSecret }: AppDependencies): Promise<FastifyInstance> {
+export async function createApp({
+  config,
+  database,
+  logger,
+  authSecret,
+  spanExporter,
+}: AppDependencies): Promise<FastifyInstance> {
   const schema = buildExecutableSchema();
   const production = config.nodeEnv === 'production';
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
+  const dbSystem = database.dialect === 'postgres' ? 'postgresql' : 'sqlite';
+  const tracing = config.tracing.enabled ? new Tracing(config.tracing, dbSystem, spanExporter) : undefined;
+  const relay = config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined;
+  // Read only at a scrape, by when `changes` exists.
+  let subscriptionCount = (): number => 0;
+  const metrics = config.metrics.enabled
+    ? new Metrics({
+        maxOperationNames: config.metrics.maxOperationNames,
+        dbSystem,
+        poolStats: () => database.poolStats(),
+        subscriptions: () => subscriptionCount(),
+        ...(relay && { relayConnected: () => relay.connected }),
+      })
+    : undefined;
   const changes = new ChangeBus(
     {
       maxSubscriptionsPerUser: config.maxSubscriptionsPerUser,
       maxSubscriptionsPerAddress: config.maxSubscriptionsPerAddress,
       maxQueuedChanges: config.maxQueuedChanges,
     },
-    config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined,
+    relay,
+    metrics,
   );
-  const responseCache = createResponseCache(config, logger);
+  subscriptionCount = () => changes.subscriptionCount;
+  const responseCache = createResponseCache(config, logger, metrics);
   // With trusted documents, only the manifest's operations run: nothing to persist.
   const persistedQueries =
     config.trustedDocuments === undefined
@@ -80,6 +110,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
       limits: config.documentLimits,
       bounds,
       introspection: config.introspection,
+      metrics,
     }),
     maskErrors: config.maskErrors,
     suggestions: config.introspection,
@@ -94,6 +125,8 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
     responseCache,
     requestTimeoutMs: config.requestTimeoutMs,
     trustedDocuments: TrustedDocuments.load(config.trustedDocuments, persistedQueries),
+    metrics,
+    tracing,
   });
   const sessionWatch = new SessionWatch(changes, {
     unrevoked: (sessionIds) => unrevokedSessions(database.db, sessionIds),
@@ -140,6 +173,24 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
 
   await app.register(fastifyCookie);
   await app.register(requestLog, { logger, production });
+  if (metrics) {
+    await app.register(metricsPlugin, { metrics, port: config.metrics.port, host: config.host });
+    const unobserve = database.observeStatements((sqlText, ms, failed) => metrics.statement(sqlText, ms, failed));
+    app.addHook('onClose', (_instance, done) => {
+      unobserve();
+      done();
+    });
+  }
+  if (tracing) {
+    await app.register(tracingPlugin, { tracing });
+    const unobserve = database.observeStatements((sqlText, ms, failed) => tracing.statement(sqlText, ms, failed));
+    const unobserveRedis = observeRedisCommands((name, ms, failed) => tracing.redisCommand(name, ms, failed));
+    app.addHook('onClose', async () => {
+      unobserve();
+      unobserveRedis();
+      await tracing.shutdown();
+    });
+  }
   await app.register(securityHeaders);
   // First, so that every route after it (CORS's preflight route too) answers errors in this server's words.
   await app.register(httpErrors, { graphqlPath: GRAPHQL_PATH, bodyLimit: config.bodyLimitBytes });
@@ -158,7 +209,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
   app.addHook('preClose', async () => changes.close());
   await app.register(health, { database });
   if (config.graphiql) await app.register(graphiqlAssets);
-  const gate = { db: database.db, sessions, rateLimits: app.rateLimits, corsOrigins };
+  const gate = { db: database.db, sessions, rateLimits: app.rateLimits, corsOrigins, metrics };
   await app.register(graphqlRoutes, {
     path: GRAPHQL_PATH,
     schema,
@@ -166,7 +217,7 @@ export async function createApp({ config, database, logger, authSecret }: AppDep
     gate,
     graphiql: config.graphiql,
     batchMax: config.batchMax,
-    eventStream: createEventStreamEndpoint({ schema, operations, sessionWatch }),
+    eventStream: createEventStreamEndpoint({ schema, operations, sessionWatch, metrics }),
     webSocket: graphqlWebSocket({
       gate,
       schema,

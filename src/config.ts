@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { DocumentLimits } from './graphql/document-limits.js';
 import type { RateLimitSettings } from './http/rate-limits.js';
+import type { TracingSettings } from './tracing/tracing.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -95,6 +96,18 @@ export interface Config {
   readonly persistedQueries: { readonly maxEntries: number; readonly ttlSeconds: number };
   /** Redis for live updates across instances (`redis://…`); without it, they stay in-process. */
   readonly redisUrl: string | undefined;
+  /** Prometheus metrics at GET /metrics. */
+  readonly metrics: MetricsSettings;
+  /** OpenTelemetry traces, on when an OTLP endpoint is set. */
+  readonly tracing: TracingSettings;
+}
+
+export interface MetricsSettings {
+  readonly enabled: boolean;
+  /** Serve /metrics on this port alone, not on the API's; undefined: on the API's port. */
+  readonly port: number | undefined;
+  /** Distinct operation names kept as label values; later ones are counted as "other". */
+  readonly maxOperationNames: number;
 }
 
 export const MIN_AUTH_SECRET_LENGTH = 32;
@@ -151,6 +164,16 @@ class Reader {
     const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
     if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
     this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+    return fallback;
+  }
+
+  /** A share from 0 to 1, such as 0.25. */
+  ratio(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^(0|1|0?\.\d+|1\.0*)$/.test(value) ? Number(value) : NaN;
+    if (parsed >= 0 && parsed <= 1) return parsed;
+    this.problems.push(`${name} must be a number from 0 to 1 (got "${value}")`);
     return fallback;
   }
 
@@ -260,6 +283,19 @@ export function loadConfig(env: Env = process.env): Config {
     persistedQueries: {
       maxEntries: read.integer('PERSISTED_QUERIES_MAX', 1000, 0, 1_000_000),
       ttlSeconds: read.integer('PERSISTED_QUERIES_TTL_SECONDS', 7 * 24 * 3600, 1, 366 * 24 * 3600),
+    },
+    metrics: {
+      enabled: read.boolean('METRICS_ENABLED', true),
+      port: read.raw('METRICS_PORT') === undefined ? undefined : read.integer('METRICS_PORT', 9464, 0, 65535),
+      maxOperationNames: read.integer('METRICS_MAX_OPERATION_NAMES', 100, 1, 10_000),
+    },
+    tracing: {
+      // The OpenTelemetry SDKs' own variables: the exporter reads the rest of OTEL_EXPORTER_OTLP_*.
+      enabled:
+        !read.boolean('OTEL_SDK_DISABLED', false) &&
+        (read.raw('OTEL_EXPORTER_OTLP_ENDPOINT') ?? read.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) !== undefined,
+      sampleRatio: read.ratio('TRACES_SAMPLE_RATIO', 1),
+      serviceName: read.raw('OTEL_SERVICE_NAME') ?? 'todo-graphql',
     },
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {

@@ -17,6 +17,22 @@ export interface RedisConnection {
   readonly log: Logger;
 }
 
+/** Told of every command once it has been answered: its name (never its arguments), how long it took, whether it failed. */
+export type RedisCommandObserver = (name: string, ms: number, failed: boolean) => void;
+
+/**
+ * Observers of every connection's commands, in this process (tracing makes
+ * each a span in the trace of the request that sent it). Per process, not per
+ * connection: the connections are made in several places, the observer in one.
+ */
+const commandObservers = new Set<RedisCommandObserver>();
+
+/** Tells `observer` of every Redis command from now on; returns the way to stop. */
+export function observeRedisCommands(observer: RedisCommandObserver): () => void {
+  commandObservers.add(observer);
+  return () => commandObservers.delete(observer);
+}
+
 /**
  * A connection that keeps trying (sooner at first, then every MAX_RETRY_DELAY_MS),
  * logs each failure as a warning and each (re)connection as `redis connected`.
@@ -28,5 +44,20 @@ export function connectRedis(url: string, { role, whileDown, log }: RedisConnect
   });
   redis.on('error', (error: Error) => log.warn({ err: error, role }, `redis unavailable: ${whileDown}`));
   redis.on('ready', () => log.info({ role }, 'redis connected'));
+  // Where ioredis hands every command over, as OpenTelemetry's ioredis instrumentation hooks it.
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    if (commandObservers.size === 0) return send(command, stream);
+    const started = performance.now();
+    const report = (failed: boolean) => {
+      const ms = performance.now() - started;
+      for (const observer of commandObservers) observer(command.name, ms, failed);
+    };
+    command.promise.then(
+      () => report(false),
+      () => report(true),
+    );
+    return send(command, stream);
+  };
   return redis;
 }

@@ -12,12 +12,18 @@ export class MemoryResponseStore implements ResponseStore {
   readonly #generations = new Map<number, number>();
   #counter = 0;
 
-  constructor(ttlSeconds: number, maxBytes: number) {
+  /** `evicted` is told of each result let go to make room (not of those expired or replaced). */
+  constructor(ttlSeconds: number, maxBytes: number, evicted?: () => void) {
     this.#entries = new LRUCache({
       maxSize: maxBytes,
       maxEntrySize: 2 * MAX_CACHED_RESULT_BYTES,
       sizeCalculation: (result) => 2 * result.length,
       ttl: ttlSeconds * 1000,
+      ...(evicted && {
+        dispose: (_result: string, _key: string, reason: LRUCache.DisposeReason) => {
+          if (reason === 'evict') evicted();
+        },
+      }),
     });
   }
 

@@ -38,8 +38,17 @@ export interface CacheableQuery {
   readonly variables: unknown;
 }
 
+/** Where lookups are counted. */
+export interface ResponseCacheCounts {
+  readonly hit: { inc(): void };
+  readonly miss: { inc(): void };
+}
+
 export class ResponseCache {
-  constructor(private readonly store: ResponseStore) {}
+  constructor(
+    private readonly store: ResponseStore,
+    private readonly counts?: ResponseCacheCounts,
+  ) {}
 
   /** The cached result of `query`, or the one `run` produces, kept when it has no errors. */
   async resolve(
@@ -51,8 +60,12 @@ export class ResponseCache {
     const generation = await this.store.generation(query.owner).catch(() => undefined);
     if (generation !== undefined) {
       const cached = await this.store.get(query.owner, generation, key).catch(() => undefined);
-      if (cached !== undefined) return { result: JSON.parse(cached) as ExecutionResult, hit: true };
+      if (cached !== undefined) {
+        this.counts?.hit.inc();
+        return { result: JSON.parse(cached) as ExecutionResult, hit: true };
+      }
     }
+    this.counts?.miss.inc();
     const result = await run();
     if (generation !== undefined && !result.errors) {
       const text = JSON.stringify(result);

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { GraphQLError } from 'graphql';
 import { ANONYMOUS_OWNER } from '../db/tables.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ListRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import { SubscriberQueue, type SubscriptionHooks } from './subscriber-queue.js';
@@ -43,7 +44,13 @@ export interface SessionEnded {
 
 /** What crosses instances; `origin` names the instance that sent it (and has delivered it already). */
 export type BusMessage = { readonly origin?: string } & (
-  { readonly type: 'change'; readonly change: ChangeEvent } | ({ readonly type: 'session-ended' } & SessionEnded)
+  | {
+      readonly type: 'change';
+      readonly change: ChangeEvent;
+      /** When it was published (ms since the epoch), for the delivery lag. */
+      readonly publishedAt?: number;
+    }
+  | ({ readonly type: 'session-ended' } & SessionEnded)
 );
 
 /** Carries messages to every instance, this one included. */
@@ -51,6 +58,8 @@ export interface Relay {
   send(message: BusMessage): void;
   /** Starts passing messages from every instance to `deliver`. */
   listen(deliver: (message: BusMessage) => void): void;
+  /** Whether messages pass between instances right now. */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -86,6 +95,7 @@ export class ChangeBus {
   constructor(
     private readonly limits: ChangeBusLimits,
     private readonly relay?: Relay,
+    private readonly metrics?: Metrics,
   ) {
     relay?.listen((message) => {
       if (message.origin !== this.#origin) this.#deliver(message);
@@ -101,7 +111,12 @@ export class ChangeBus {
   }
 
   publish(change: ChangeEvent): void {
-    this.#send({ type: 'change', change });
+    this.#send({ type: 'change', change, publishedAt: Date.now() });
+  }
+
+  /** Subscriptions open on this instance. */
+  get subscriptionCount(): number {
+    return this.#subscriberCount;
   }
 
   /**
@@ -119,11 +134,11 @@ export class ChangeBus {
     const own = this.#subscribers.get(owner) ?? new Set<Subscriber>();
     const { maxSubscriptionsPerUser, maxSubscriptionsPerAddress } = this.limits;
     if (owner !== ANONYMOUS_OWNER && own.size >= maxSubscriptionsPerUser) {
-      throw tooMany(`A user holds at most ${maxSubscriptionsPerUser} subscriptions at once: complete one first.`);
+      throw this.#refusal(`A user holds at most ${maxSubscriptionsPerUser} subscriptions at once: complete one first.`);
     }
     const fromAddress = this.#perAddress.get(address) ?? 0;
     if (fromAddress >= maxSubscriptionsPerAddress) {
-      throw tooMany(
+      throw this.#refusal(
         `One client address holds at most ${maxSubscriptionsPerAddress} subscriptions at once: complete one first.`,
       );
     }
@@ -137,7 +152,11 @@ export class ChangeBus {
         else this.#perAddress.set(address, left);
         hooks.ended();
       },
-      overflowed: hooks.overflowed,
+      overflowed: (dropped) => {
+        this.metrics?.slowConsumersDropped.inc();
+        this.metrics?.eventsDropped.inc(dropped);
+        hooks.overflowed(dropped);
+      },
     });
     const subscriber: Subscriber = { listId, queue };
     this.#subscribers.set(owner, own.add(subscriber));
@@ -163,6 +182,13 @@ export class ChangeBus {
     return this.relay?.close() ?? Promise.resolve();
   }
 
+  /** A subscription refused past a cap, counted. */
+  #refusal(message: string): GraphQLError {
+    const error = tooMany(message);
+    this.metrics?.refused([error]);
+    return error;
+  }
+
   #send(message: BusMessage): void {
     // After the mutation's own answer: its latency must not grow with its audience.
     setImmediate(() => this.#deliver(message));
@@ -170,15 +196,24 @@ export class ChangeBus {
   }
 
   #deliver(message: BusMessage): void {
-    if (message.type === 'change') this.#offer(message.change);
+    if (message.type === 'change') this.#offer(message.change, message.publishedAt);
     else this.#emitter.emit('session-ended', { sessionId: message.sessionId });
   }
 
-  #offer(change: ChangeEvent): void {
+  #offer(change: ChangeEvent, publishedAt: number | undefined): void {
+    let delivered = 0;
     for (const owner of new Set(change.audience)) {
       for (const { listId, queue } of this.#subscribers.get(owner) ?? []) {
-        if (listId === undefined || listId === change.listId || listId === change.previousListId) queue.push(change);
+        if (listId === undefined || listId === change.listId || listId === change.previousListId) {
+          if (queue.push(change)) delivered += 1;
+        }
       }
+    }
+    if (delivered === 0 || !this.metrics) return;
+    this.metrics.eventsDelivered.inc(delivered);
+    // Clocks of two instances may differ a little: a lag below zero is none. (It came through Redis: check it.)
+    if (typeof publishedAt === 'number' && Number.isFinite(publishedAt)) {
+      this.metrics.deliveryLag.observe(Math.max(0, Date.now() - publishedAt) / 1000);
     }
   }
 }

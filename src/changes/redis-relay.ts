@@ -34,6 +34,10 @@ export class RedisRelay implements Relay {
     this.#subscriber = connectRedis(url, { role: 'subscriber', whileDown, log }, options);
   }
 
+  get connected(): boolean {
+    return this.#publisher.status === 'ready' && this.#subscriber.status === 'ready';
+  }
+
   send(message: BusMessage): void {
     this.#publisher.publish(CHANNEL, JSON.stringify(message)).catch((error: unknown) => {
       this.log.warn({ err: error }, 'a change could not be relayed through redis');

@@ -11,8 +11,8 @@
 export interface SubscriptionHooks {
   /** Called once when the subscription ends, whatever ended it. */
   readonly ended: () => void;
-  /** Called when more than the queue's capacity waits unread; the subscription has ended. */
-  readonly overflowed: () => void;
+  /** Called when more than the queue's capacity waits unread, with the changes dropped; the subscription has ended. */
+  readonly overflowed: (dropped: number) => void;
 }
 
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
@@ -28,8 +28,9 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     private readonly hooks: SubscriptionHooks,
   ) {}
 
-  push(item: T): void {
-    if (this.#ended || this.#finishing) return;
+  /** Hands `item` to the reader or queues it; false when it is not taken (the queue has ended, or overflows now). */
+  push(item: T): boolean {
+    if (this.#ended || this.#finishing) return false;
     const reader = this.#reader;
     if (reader) {
       this.#reader = undefined;
@@ -37,9 +38,13 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     } else if (this.#items.length < this.capacity) {
       this.#items.push(item);
     } else {
+      // The queued changes go unread too.
+      const dropped = this.#items.length + 1;
       this.#end();
-      this.hooks.overflowed();
+      this.hooks.overflowed(dropped);
+      return false;
     }
+    return true;
   }
 
   next(): Promise<IteratorResult<T, undefined>> {

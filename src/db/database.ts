@@ -14,9 +14,24 @@ import type { Tables } from './tables.js';
 
 export type Dialect = DatabaseLocation['dialect'];
 
+/** Told of every SQL statement once it has run: its text, how long it took, whether it failed. */
+export type StatementObserver = (sqlText: string, ms: number, failed: boolean) => void;
+
+/** What the PostgreSQL pool holds right now. */
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  /** Requests waiting for a connection. */
+  readonly waiting: number;
+}
+
 export interface Database {
   readonly dialect: Dialect;
   readonly db: Kysely<Tables>;
+  /** Tells `observer` of every statement from now on (metrics time them); returns the way to stop. */
+  observeStatements(observer: StatementObserver): () => void;
+  /** The pool's connections (PostgreSQL), or undefined (SQLite has one connection, no pool). */
+  poolStats(): PoolStats | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -38,10 +53,23 @@ export interface DatabaseOptions {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-function statementLog(onStatement: ((sqlText: string) => void) | undefined): KyselyConfig['log'] {
-  if (!onStatement) return undefined;
-  return (event) => {
-    if (event.level === 'query') onStatement(event.query.sql);
+/**
+ * Where statements are reported: to the tests' `onStatement` and to every
+ * observer. Kysely times them only when it has a log, and timing costs little.
+ */
+class StatementReports {
+  readonly observers = new Set<StatementObserver>();
+
+  constructor(private readonly onStatement: ((sqlText: string) => void) | undefined) {}
+
+  report: StatementObserver = (sqlText, ms, failed) => {
+    this.onStatement?.(sqlText);
+    for (const observer of this.observers) observer(sqlText, ms, failed);
+  };
+
+  /** Kysely's `log` option, reporting each statement it runs. */
+  readonly kyselyLog: KyselyConfig['log'] = (event) => {
+    this.report(event.query.sql, event.queryDurationMillis, event.level === 'error');
   };
 }
 
@@ -56,10 +84,20 @@ function postgresTypes(): pg.CustomTypesConfig {
 }
 
 export function openDatabase(location: DatabaseLocation, options: DatabaseOptions = {}): Database {
-  const db = location.dialect === 'sqlite' ? openSqlite(location.file, options) : openPostgres(location.url, options);
+  const reports = new StatementReports(options.onStatement);
+  const opened =
+    location.dialect === 'sqlite'
+      ? { db: openSqlite(location.file, options, reports), pool: undefined }
+      : openPostgres(location.url, options, reports);
+  const { db, pool } = opened;
   return {
     dialect: location.dialect,
     db,
+    observeStatements(observer) {
+      reports.observers.add(observer);
+      return () => reports.observers.delete(observer);
+    },
+    poolStats: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -69,7 +107,7 @@ export function openDatabase(location: DatabaseLocation, options: DatabaseOption
   };
 }
 
-function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
+function openSqlite(file: string, options: DatabaseOptions, reports: StatementReports): Kysely<Tables> {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new SQLite(file);
   // WAL lets readers proceed during a write. With synchronous=NORMAL a committed
@@ -78,16 +116,20 @@ function openSqlite(file: string, options: DatabaseOptions): Kysely<Tables> {
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma(`busy_timeout = ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
-  const statements = sqliteForKysely(database, options.onStatement);
+  const statements = sqliteForKysely(database, reports.report);
   const db = new Kysely<Tables>({
     dialect: new SerializedSqliteDialect({ database: statements }),
-    log: statementLog(options.onStatement),
+    log: reports.kyselyLog,
   });
   registerSqlite(db as Kysely<unknown>, statements);
   return db;
 }
 
-function openPostgres(connectionString: string, options: DatabaseOptions): Kysely<Tables> {
+function openPostgres(
+  connectionString: string,
+  options: DatabaseOptions,
+  reports: StatementReports,
+): { db: Kysely<Tables>; pool: pg.Pool } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString,
@@ -105,5 +147,5 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Kysel
   // Its query in flight fails on its own; the pool replaces the client.
   pool.on('error', (error) => options.onPoolError?.(error));
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
-  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: statementLog(options.onStatement) });
+  return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: reports.kyselyLog }), pool };
 }

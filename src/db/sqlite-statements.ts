@@ -54,17 +54,31 @@ export interface SqliteStatements extends SqliteDatabase {
   execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined;
 }
 
-export function sqliteForKysely(database: SQLite.Database, onStatement?: (sqlText: string) => void): SqliteStatements {
+/** `report` is told of each statement run directly (`execute`): Kysely reports the others. */
+export function sqliteForKysely(
+  database: SQLite.Database,
+  report: (sqlText: string, ms: number, failed: boolean) => void,
+): SqliteStatements {
   const statements = new LRUCache<string, Statement>({ max: STATEMENT_CACHE_SIZE });
   return {
     close: () => database.close(),
     execute<Row>(sqlText: string, parameters: readonly unknown[]): QueryResult<Row> | undefined {
       if (database.inTransaction) return undefined;
-      onStatement?.(sqlText);
-      const statement = this.prepare(sqlText);
-      if (statement.reader) return { rows: statement.all(parameters) as Row[] };
-      const { changes, lastInsertRowid } = statement.run(parameters);
-      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      const started = performance.now();
+      let failed = true;
+      try {
+        const statement = this.prepare(sqlText);
+        if (statement.reader) {
+          const rows = statement.all(parameters) as Row[];
+          failed = false;
+          return { rows };
+        }
+        const { changes, lastInsertRowid } = statement.run(parameters);
+        failed = false;
+        return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      } finally {
+        report(sqlText, performance.now() - started, failed);
+      }
     },
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRules } from '../accounts/account-rules.js';
@@ -54,6 +55,8 @@ export class RequestContext {
   readonly dropSlowConsumer: () => void;
   /** How long each list in an answer may be: pages, the unpaged `todos`, lists, members. */
   readonly bounds: ListBounds;
+  /** The request's place in its trace, when tracing is on. */
+  readonly traceContext: Context | undefined;
   readonly #settings: ContextSettings;
   readonly #state: RequestState;
   readonly #started = performance.now();
@@ -87,6 +90,7 @@ export class RequestContext {
     this.bounds = settings.bounds;
     // The streaming transports set it before any context is made.
     this.dropSlowConsumer = state.dropSlowConsumer;
+    this.traceContext = state.traceContext;
   }
 
   /** Request-scoped logger: every line carries the request id. */

@@ -26,6 +26,8 @@ import { LRUCache } from 'lru-cache';
 import { DocumentChecks, limitError, type DocumentLimits } from './document-limits.js';
 import { withCode, withoutSuggestions } from './errors.js';
 import type { ListBounds } from './list-bounds.js';
+import type { Counter } from 'prom-client';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** A document that may run, and the variables each request must keep within a page's size. */
 export interface PreparedDocument {
@@ -57,6 +59,23 @@ export interface DocumentCacheOptions {
   readonly bounds: ListBounds;
   /** Whether the schema may be introspected, and unknown names answered with suggestions. */
   readonly introspection: boolean;
+  /** Where lookups are counted, as hits and misses. */
+  readonly metrics?: Metrics;
+}
+
+/** Hits and misses of the two caches, bound to their labels once. */
+interface CacheCounts {
+  readonly document: { readonly hit: Counter.Internal; readonly miss: Counter.Internal };
+  readonly compiled: { readonly hit: Counter.Internal; readonly miss: Counter.Internal };
+}
+
+function cacheCounts(metrics: Metrics | undefined): CacheCounts | undefined {
+  if (!metrics) return undefined;
+  const counts = (cache: string) => ({
+    hit: metrics.documentCache.labels({ cache, result: 'hit' }),
+    miss: metrics.documentCache.labels({ cache, result: 'miss' }),
+  });
+  return { document: counts('document'), compiled: counts('compiled') };
 }
 
 export class DocumentCache {
@@ -70,6 +89,7 @@ export class DocumentCache {
   readonly #checks: DocumentChecks;
   readonly #rules: readonly ValidationRule[];
   readonly #suggestions: boolean;
+  readonly #counts: CacheCounts | undefined;
 
   constructor(schema: GraphQLSchema, options: DocumentCacheOptions) {
     this.#schema = schema;
@@ -77,16 +97,25 @@ export class DocumentCache {
     this.#checks = new DocumentChecks(schema, options.limits, options.bounds);
     this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
     this.#suggestions = options.introspection;
+    this.#counts = cacheCounts(options.metrics);
     this.#documents = new LRUCache({
       maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
       sizeCalculation: (_prepared, query) => query.length * TREE_BYTES_PER_CHARACTER,
     });
   }
 
-  /** The parsed, validated document for `query`, or the errors that make it unusable. */
-  prepare(query: string): Preparation {
+  /**
+   * The parsed, validated document for `query`, or the errors that make it
+   * unusable. A look that is not the operation's own preparation (which
+   * transport to answer on) is not `counted` in the metrics.
+   */
+  prepare(query: string, counted = true): Preparation {
     const cached = this.#documents.get(query);
-    if (cached) return cached;
+    if (cached) {
+      if (counted) this.#counts?.document.hit.inc();
+      return cached;
+    }
+    if (counted) this.#counts?.document.miss.inc();
 
     let document: DocumentNode;
     try {
@@ -128,7 +157,7 @@ export class DocumentCache {
 
   /** Runs a prepared document with its compiled executor, compiling it on first use. */
   execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
-    const compilation = this.#compile(args.document, args.operationName ?? undefined);
+    const compilation = this.#compile(args.document, args.operationName ?? undefined, this.#counts?.compiled);
     // The document is valid and its operation exists (the endpoint checks both), so
     // a failed compilation is a graphql-jit limitation: graphql-js runs it, only slower.
     if (!compilation) return executeWithGraphQLJs(args);
@@ -143,7 +172,8 @@ export class DocumentCache {
     return compilation ? compilation.stringify(result) : JSON.stringify(result);
   }
 
-  #compile(document: DocumentNode, operationName: string | undefined): Compilation {
+  /** The compiled executor, from the cache when it may; `counts` counts the lookup (once per execution). */
+  #compile(document: DocumentNode, operationName: string | undefined, counts?: CacheCounts['compiled']): Compilation {
     if (!this.#cached.has(document)) return null;
     let perOperation = this.#compilations.get(document);
     if (!perOperation) {
@@ -152,7 +182,9 @@ export class DocumentCache {
     }
     const key = operationName ?? '';
     let compilation = perOperation.get(key);
-    if (compilation === undefined) {
+    if (compilation !== undefined) counts?.hit.inc();
+    else {
+      counts?.miss.inc();
       // customJSONSerializer: a serializer generated for this operation's result
       // shape (fast-json-stringify). Measured here it is no faster than plain
       // JSON.stringify; what it replaces is graphql-http's JSON.stringify with a

@@ -31,6 +31,18 @@ export type ErrorCode =
   | 'BATCH_TOO_LARGE';
 
 /** `error` with `code` in its extensions, unless it already has a code. */
+/**
+ * An error's code as clients see it, before or after maskExecutionErrors: a
+ * fault is SERVICE_UNAVAILABLE when the database is away, else an internal
+ * error, as is any error without a code. (graphql-jit's may lack `extensions`.)
+ */
+export function codeOf(error: GraphQLError): string {
+  if (isUnexpected(error))
+    return isDatabaseUnavailable(error.originalError) ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR';
+  const code = (error as { extensions?: Readonly<Record<string, unknown>> }).extensions?.code;
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+}
+
 export function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
   if (error.extensions.code !== undefined) return error;
   return new GraphQLError(error.message, {

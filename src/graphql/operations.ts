@@ -30,6 +30,11 @@ import { hideSuggestions, isUnavailable, maskExecutionErrors, variableErrors, ty
 import type { TrustedDocuments } from './trusted-documents.js';
 import type { ListBounds } from './list-bounds.js';
 import { responseTooLarge } from './request-budget.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Tracing } from '../tracing/tracing.js';
+import { context as otelContext } from '@opentelemetry/api';
+import { observeOperation } from './operation-observer.js';
+import { sha256 } from './trusted-documents.js';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 export type ResponseMediaType = typeof GRAPHQL_RESPONSE | 'application/json';
@@ -52,11 +57,22 @@ export interface OperationsOptions {
   /** Longest an operation may run before it is answered TIMEOUT. */
   readonly requestTimeoutMs: number;
   readonly trustedDocuments: TrustedDocuments;
+  /** Where operations, their errors and refusals are counted; undefined with METRICS_ENABLED=false. */
+  readonly metrics: Metrics | undefined;
+  /** Where operations' spans go; undefined unless tracing is configured. */
+  readonly tracing: Tracing | undefined;
 }
 
 /** Execution arguments with this server's context, and which kind of operation they run. */
 export type PreparedOperation = ExecutionArgs &
-  OperationArgs<GraphQLContext> & { readonly contextValue: GraphQLContext; readonly operationType: OperationTypeNode };
+  OperationArgs<GraphQLContext> & {
+    readonly contextValue: GraphQLContext;
+    readonly operationType: OperationTypeNode;
+    /** The operation's name in its document. */
+    readonly graphqlName: string | undefined;
+    /** The document's SHA-256, for its span; '' with tracing off. */
+    readonly documentHash: string;
+  };
 
 /** What `prepare` answers: the operation to execute, or the errors that stop it. */
 export type Preparation = PreparedOperation | readonly GraphQLError[];
@@ -72,8 +88,14 @@ export class Operations {
   prepare(params: RequestParams, state: RequestState, streaming = false): Preparation | Promise<Preparation> {
     const query = this.options.trustedDocuments.resolve(params.query, params.extensions ?? undefined);
     return query instanceof Promise
-      ? query.then((text) => this.#prepareText(text, params, state, streaming))
-      : this.#prepareText(query, params, state, streaming);
+      ? query.then((text) => this.#counted(this.#prepareText(text, params, state, streaming)))
+      : this.#counted(this.#prepareText(query, params, state, streaming));
+  }
+
+  /** `preparation`, its refusal counted. */
+  #counted(preparation: Preparation): Preparation {
+    if (this.options.metrics && isErrorList(preparation)) this.options.metrics.refused(preparation);
+    return preparation;
   }
 
   #prepareText(
@@ -114,13 +136,15 @@ export class Operations {
       variableValues: params.variables,
       contextValue,
       operationType: operation.operation,
+      graphqlName: operation.name?.value,
+      documentHash: this.options.tracing ? sha256(query) : '',
     };
   }
 
   /** The kind of operation `params` would run, or undefined when its document or operation is not found. */
   operationTypeOf(params: Pick<RequestParams, 'query' | 'operationName'>): OperationTypeNode | undefined {
     if (!params.query) return undefined;
-    const preparation = this.options.documents.prepare(params.query);
+    const preparation = this.options.documents.prepare(params.query, false);
     if (preparation.errors) return undefined;
     return getOperationAST(preparation.document, params.operationName ?? undefined)?.operation;
   }
@@ -138,14 +162,19 @@ export class Operations {
   /** Runs an operation (from the cache when it may), answering TIMEOUT past REQUEST_TIMEOUT_MS. */
   execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
     const { documents, responseCache, requestTimeoutMs } = this.options;
+    const observation = observeOperation(args, this.options);
     const query = responseCache && cacheableQuery(args);
-    const result = query
-      ? responseCache.resolve(query, () => documents.execute(args)).then((answer) => answer.result)
-      : documents.execute(args);
+    const run = () =>
+      query
+        ? responseCache.resolve(query, () => documents.execute(args)).then((answer) => answer.result)
+        : documents.execute(args);
+    const result = observation?.context ? otelContext.with(observation.context, run) : run();
+    if (!(result instanceof Promise)) {
+      observation?.settled(result);
+      return result;
+    }
     // The context, not its `log`: reading that makes the request's child logger, which only a timeout needs.
-    return result instanceof Promise
-      ? withinBudget(result, requestTimeoutMs, args.contextValue as GraphQLContext)
-      : result;
+    return withinBudget(result, requestTimeoutMs, args.contextValue as GraphQLContext, observation?.settled);
   }
 
   /**
@@ -199,7 +228,9 @@ export class Operations {
     // A character is at most three bytes of UTF-8: most answers need no count.
     if (body.length * 3 <= max || Buffer.byteLength(body) <= max) return body;
     if (!('operationType' in args) || args.operationType !== OperationTypeNode.QUERY) return body;
-    return JSON.stringify({ data: null, errors: [responseTooLarge(max).toJSON()] });
+    const tooLarge = responseTooLarge(max);
+    this.options.metrics?.refused([tooLarge]);
+    return JSON.stringify({ data: null, errors: [tooLarge.toJSON()] });
   }
 }
 
@@ -238,15 +269,21 @@ function withinBudget(
   result: Promise<ExecutionResult>,
   ms: number,
   context: Pick<GraphQLContext, 'log'>,
+  settled?: (result: ExecutionResult) => void,
 ): Promise<ExecutionResult> {
   // One promise settled by whichever comes first, rather than Promise.race over
   // a timeout promise and a `finally`: this runs for every operation that reads
   // the database, and each promise of those was garbage on every request.
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    // The answer is given once: the TIMEOUT, or the result that came first.
+    let answered = false;
     const timer = setTimeout(() => {
+      answered = true;
       const message = `The operation took longer than ${ms} ms (REQUEST_TIMEOUT_MS): try again later.`;
-      resolve({ data: null, errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT' } })] });
+      const timedOut = { data: null, errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT' } })] };
+      resolve(timedOut);
+      settled?.(timedOut);
       // The operation stops at its next checkpoint (see request-budget.ts); say when it has.
       const ended = () =>
         context.log.warn({ ms: Math.round(performance.now() - started) }, 'operation ended after its TIMEOUT answer');
@@ -254,18 +291,24 @@ function withinBudget(
     }, ms);
     result.then(
       (value) => {
+        if (answered) return;
         clearTimeout(timer);
         resolve(value);
+        settled?.(value);
       },
       (error: unknown) => {
+        if (answered) return;
         clearTimeout(timer);
         // The operation's own rejection, passed on as it is (as Promise.race would).
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(error);
+        settled?.({ errors: [new GraphQLError('The operation failed.', { originalError: toError(error) })] });
       },
     );
   });
 }
+
+const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
 /** What identifies a query's result, when it is one the response cache may keep: a query run for an owner. */
 function cacheableQuery(args: ExecutionArgs): CacheableQuery | undefined {

@@ -14,12 +14,15 @@ import type { RequestState } from './request-state.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { codedRefusal } from '../graphql/errors.js';
 import { isErrorList, type Operations } from '../graphql/operations.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 const JSON_UTF8 = 'application/json; charset=utf-8';
 
 export interface EventStreamOptions {
   readonly schema: GraphQLSchema;
   readonly operations: Operations;
+  /** Where open streams are counted. */
+  readonly metrics: Metrics | undefined;
   /** Ends a stream when its session ends. */
   readonly sessionWatch: SessionWatch;
 }
@@ -50,13 +53,17 @@ export function createEventStreamEndpoint({
   schema,
   operations,
   sessionWatch,
+  metrics,
 }: EventStreamOptions): EventStreamEndpoint {
+  const openStreams = metrics?.liveConnections.labels({ transport: 'sse' });
   /** Each stream's response, for the backpressure in onNext. */
   const responses = new WeakMap<RequestState, ServerResponse>();
   const handle = createHandler<IncomingMessage, RequestState, GraphQLContext>({
     schema,
     // No token: every stream is its own connection ("distinct connections mode").
     authenticate: () => null,
+    // Queries and mutations run as over plain HTTP: compiled, cached, within their time budget, counted.
+    execute: (args) => operations.execute(args),
     // The HTTP endpoint's document cache and limits, not graphql-sse's own parse and validate.
     async onSubscribe(req, params) {
       const preparing = operations.prepare(params, req.context, true);
@@ -80,6 +87,8 @@ export function createEventStreamEndpoint({
   return async (request, reply, body) => {
     // The stream writes to the socket as events come: Fastify hands the response over.
     void reply.hijack();
+    // Its life is the subscription's, not a request's duration (http/metrics.ts leaves it out).
+    request.state.longLived = true;
     const { state } = request;
     const req = request.raw;
     const res = reply.raw;
@@ -118,7 +127,16 @@ export function createEventStreamEndpoint({
       return;
     }
     const stop = () => void stream.return(undefined);
+    // The client may have gone while the stream was being set up: its 'close' has been said already.
+    if (res.destroyed) {
+      stop();
+      return;
+    }
     res.once('close', stop);
+    if (openStreams) {
+      openStreams.inc();
+      res.once('close', () => openStreams.dec());
+    }
     // Logout or expiry ends the stream: subscriptions never outlive their credential.
     const unwatch = sessionWatch.watch(state.viewer, (message) => {
       if (res.writable) res.end(sessionEndEvents(message));

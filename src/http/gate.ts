@@ -19,6 +19,7 @@ import { SESSION_COOKIE } from '../accounts/session-cookie.js';
 import type { Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
 import { RATE_LIMITED, rateLimitMessage, type RateLimits } from './rate-limits.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface Gate {
   readonly db: Kysely<Tables>;
@@ -26,6 +27,8 @@ export interface Gate {
   readonly rateLimits: RateLimits;
   /** Origins other than the server's own whose pages may use the session cookie (CORS_ORIGINS). */
   readonly corsOrigins: ReadonlySet<string>;
+  /** Where refusals are counted, by their code. */
+  readonly metrics: Metrics | undefined;
 }
 
 /** Why a request is refused, before anything of it runs. */
@@ -82,11 +85,20 @@ function cookieMayCount(gate: Gate, request: FastifyRequest): boolean {
  * would cost them more than the check itself.
  */
 export function admit(gate: Gate, request: FastifyRequest): Refusal | undefined | Promise<Refusal | undefined> {
-  if (gate.rateLimits.enabled) return admitCounted(gate, request);
+  if (gate.rateLimits.enabled) return admitCounted(gate, request).then((refusal) => recorded(gate, refusal));
   const pending = gate.sessions.authenticate(gate.db, credentialsOf(request));
   return pending instanceof Promise
-    ? pending.then((authentication) => authenticated(gate, request, authentication))
-    : authenticated(gate, request, pending);
+    ? pending.then((authentication) => recorded(gate, authenticated(gate, request, authentication)))
+    : recorded(gate, authenticated(gate, request, pending));
+}
+
+/** `refusal`, counted in the metrics: as an error by its code, and past a rate limit as a refusal too. */
+function recorded<T extends Refusal | undefined>(gate: Gate, refusal: T): T {
+  if (refusal && gate.metrics) {
+    if (refusal.code === RATE_LIMITED) gate.metrics.refusal(refusal.code);
+    else gate.metrics.error(refusal.code);
+  }
+  return refusal;
 }
 
 /** `admit` with rate limits on: the address is counted first, the user once known. */
@@ -124,6 +136,15 @@ export async function admitConnection(
   request: FastifyRequest,
   credentials: Credentials,
 ): Promise<{ readonly viewer: Viewer } | Refusal> {
+  const admission = await admitConnectionUncounted(gate, request, credentials);
+  return 'status' in admission ? recorded(gate, admission) : admission;
+}
+
+async function admitConnectionUncounted(
+  gate: Gate,
+  request: FastifyRequest,
+  credentials: Credentials,
+): Promise<{ readonly viewer: Viewer } | Refusal> {
   if (gate.rateLimits.enabled) {
     const wait = await gate.rateLimits.byAddress(request);
     if (wait !== undefined) return tooMany(wait);
@@ -141,5 +162,5 @@ export async function admitOperation(gate: Gate, request: FastifyRequest): Promi
   const { rateLimits } = gate;
   if (!rateLimits.enabled) return undefined;
   const wait = (await rateLimits.byAddress(request)) ?? (await rateLimits.byUser(request, request.state.viewer));
-  return wait === undefined ? undefined : tooMany(wait);
+  return wait === undefined ? undefined : recorded(gate, tooMany(wait));
 }

@@ -37,6 +37,8 @@ const forHandler = (prepared: Preparation) => (isErrorList(prepared) ? [...prepa
 
 export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLEndpoint {
   const { schema, operations } = options;
+  /** Refusals of a plain POST that the handler then words: prepared once, counted once. */
+  const refused = new WeakMap<RequestState, Preparation>();
 
   const handle = createHandler<FastifyRequest, RequestState, GraphQLContext>({
     schema,
@@ -48,7 +50,9 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
       return persistedOnly(req.method, req.url, req.body);
     },
     onSubscribe: (req, params) => {
-      const prepared = operations.prepare(params, req.context);
+      const earlier = refused.get(req.context);
+      refused.delete(req.context);
+      const prepared = earlier ?? operations.prepare(params, req.context);
       return prepared instanceof Promise ? prepared.then(forHandler) : forHandler(prepared);
     },
     execute: (args) => operations.execute(args),
@@ -70,15 +74,21 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): GraphQLE
         const result = await operations.execute(prepared);
         return operations.respond(prepared, result, state, plain.mediaType);
       }
+      if (isErrorList(prepared)) refused.set(state, prepared);
     }
-    return handle({
-      method: raw.method,
-      url: raw.url,
-      headers: raw.headers,
-      body,
-      raw,
-      context: state,
-    });
+    try {
+      return await handle({
+        method: raw.method,
+        url: raw.url,
+        headers: raw.headers,
+        body,
+        raw,
+        context: state,
+      });
+    } finally {
+      // A batch's next operation shares this state.
+      refused.delete(state);
+    }
   };
 }
 

@@ -58,6 +58,7 @@ function requestLog(
           operation: state.operationName,
           ms: Math.round((performance.now() - started) * 100) / 100,
           aborted: reply.raw.writableFinished ? undefined : true,
+          ...state.traceIds(),
         },
         'request',
       );

@@ -1,3 +1,4 @@
+import { trace, type Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { SESSION_COOKIE, sessionCookieOptions } from '../accounts/session-cookie.js';
 import { ANONYMOUS, type ResponseCookies, type Viewer } from '../accounts/viewer.js';
@@ -25,6 +26,10 @@ export class RequestState implements ResponseCookies {
    * reading; set by the streaming transports (WebSocket, SSE).
    */
   dropSlowConsumer: () => void = ignore;
+  /** Whether the response lives as long as a subscription (an event stream), not as long as a request. */
+  longLived = false;
+  /** The request's span in its trace, when tracing is on: its operations' parent. */
+  traceContext: Context | undefined;
   #log: Logger | undefined;
 
   constructor(
@@ -39,8 +44,16 @@ export class RequestState implements ResponseCookies {
 
   /** Logger whose lines carry the request id. */
   get log(): Logger {
-    this.#log ??= this.rootLogger.child({ reqId: this.requestId });
+    this.#log ??= this.rootLogger.child({ reqId: this.requestId, ...this.traceIds() });
     return this.#log;
+  }
+
+  /** `trace_id` and `span_id` of the request's span, for its log lines; none when it is not traced. */
+  traceIds(): { trace_id?: string; span_id?: string } {
+    const span = this.traceContext && trace.getSpan(this.traceContext);
+    if (!span) return {};
+    const { traceId, spanId } = span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
   }
 
   setSessionCookie(token: string, maxAgeSeconds: number): void {

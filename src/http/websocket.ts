@@ -49,9 +49,12 @@ const closeCode = (refusal: Refusal) => CLOSE_CODES[refusal.status];
 /** The handler of WebSocket upgrades on the GraphQL path. */
 export function graphqlWebSocket(options: WebSocketOptions): WebsocketHandler {
   const { gate, schema, operations, sessionWatch } = options;
+  const openSockets = gate.metrics?.liveConnections.labels({ transport: 'websocket' });
   return makeHandler(
     {
       schema,
+      // Queries and mutations run as over HTTP: compiled, cached, within their time budget, counted.
+      execute: (args) => operations.execute(args),
       isProd: options.production,
       async onConnect(ctx) {
         const { request, socket } = ctx.extra;
@@ -79,18 +82,23 @@ export function graphqlWebSocket(options: WebSocketOptions): WebsocketHandler {
         // The session's end ends its socket too: subscriptions never outlive their token.
         const unwatch = sessionWatch.watch(viewer, (message) => socket.close(UNAUTHORIZED, message));
         socket.once('close', unwatch);
+        // A socket closed while it was being admitted has said its 'close' already: it is not counted.
+        if (openSockets && socket.readyState === socket.OPEN) {
+          openSockets.inc();
+          socket.once('close', () => openSockets.dec());
+        }
         return true;
       },
       async onSubscribe(ctx, _id, payload) {
         // graphql-ws has already registered this subscription: the count includes it.
         // The per-user and per-address caps are the change bus's, shared with SSE.
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
-          return [
-            new GraphQLError(
-              `A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`,
-              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
-            ),
-          ];
+          const refusal = new GraphQLError(
+            `A connection holds at most ${options.maxPerConnection} subscriptions: complete one first.`,
+            { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+          );
+          gate.metrics?.refused([refusal]);
+          return [refusal];
         }
         const { request } = ctx.extra;
         const refusal = await admitOperation(gate, request);
@@ -108,7 +116,10 @@ export function graphqlWebSocket(options: WebSocketOptions): WebsocketHandler {
         if (!result.errors) return undefined;
         const { errors, ...rest } = operations.finish(result, ctx.extra.request.state);
         // graphql-ws wants the JSON form back.
-        return errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest;
+        // graphql-jit's coded variable errors are plain objects already (see variableErrors).
+        return errors
+          ? { ...rest, errors: errors.map((error) => (error instanceof GraphQLError ? error.toJSON() : error)) }
+          : rest;
       },
     },
     options.keepAliveMs,

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { resolveAuthSecret } from '../../src/accounts/auth-secret.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -50,6 +51,8 @@ export const UNLIMITED = { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0'
 export interface TestServerOptions {
   /** Called with every SQL statement the server sends. */
   readonly onStatement?: (sqlText: string) => void;
+  /** Where spans go, when the test turns tracing on (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  readonly spanExporter?: SpanExporter;
 }
 
 export async function startTestServer(
@@ -76,7 +79,13 @@ export async function startTestServer(
     timeoutMs: config.databaseTimeoutMs,
   });
   await migrateToLatest(database);
-  const app = await createApp({ config, database, logger, authSecret: await resolveAuthSecret(config, database) });
+  const app = await createApp({
+    config,
+    database,
+    logger,
+    authSecret: await resolveAuthSecret(config, database),
+    spanExporter: options.spanExporter,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
