@@ -32,7 +32,9 @@ import {
   pinned,
   root,
   serve,
+  setOtlpEndpoint,
   setReference,
+  startOtlpSink,
   SQLITE_SYNCHRONOUS,
   stopServer,
   type Contender,
@@ -51,6 +53,8 @@ const { values: args } = parseArgs({
   },
 });
 setReference(args.reference);
+const otlpSink = await startOtlpSink();
+setOtlpEndpoint(otlpSink.url);
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const warmup = Number(args.warmup ?? (smoke ? 1 : 3));
@@ -63,9 +67,15 @@ const targets: Record<Operation['name'], number> = { list: 0.9, one: 0.75, creat
 const MAX_RSS_MIB = 120;
 const MAX_P99_OVER_P50 = 3;
 
-const contenders: readonly Contender[] = args.reference
-  ? ['project', 'baseline', 'reference']
-  : ['project', 'baseline'];
+const contenders: readonly Contender[] = [
+  'project',
+  'unmetered',
+  'traced',
+  'baseline',
+  ...(args.reference ? (['reference'] as const) : []),
+];
+/** Requests per second with metrics on (the default), at least this share of those with them off. */
+const MIN_METRICS_ON_OVER_OFF = 0.97;
 
 interface RunResult extends LoadResult {
   readonly peakRssMiB: number;
@@ -186,9 +196,9 @@ console.log(
 );
 
 const runs: Record<Operation['name'], Record<Contender, RunResult[]>> = {
-  list: { project: [], baseline: [], reference: [] },
-  one: { project: [], baseline: [], reference: [] },
-  create: { project: [], baseline: [], reference: [] },
+  list: { project: [], unmetered: [], traced: [], baseline: [], reference: [] },
+  one: { project: [], unmetered: [], traced: [], baseline: [], reference: [] },
+  create: { project: [], unmetered: [], traced: [], baseline: [], reference: [] },
 };
 const problems: string[] = [];
 
@@ -200,7 +210,7 @@ try {
         const result = results[contender];
         runs[operation.name][contender].push(result);
         process.stdout.write(
-          `  round ${round + 1} ${operation.name.padEnd(6)} ${contender.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ${result.cpuMicrosPerRequest.toFixed(0)} µs CPU/req\n`,
+          `  round ${round + 1} ${operation.name.padEnd(6)} ${contender.padEnd(9)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ${result.cpuMicrosPerRequest.toFixed(0)} µs CPU/req\n`,
         );
         if (result.failures > 0) {
           problems.push(
@@ -222,8 +232,10 @@ try {
 }
 
 const summary = operations.map((operation) => {
-  const { project, baseline, reference } = runs[operation.name];
+  const { project, unmetered, traced, baseline, reference } = runs[operation.name];
   const ratios = project.map((run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity));
+  const metricsRatios = project.map((run, i) => run.requestsPerSecond / (unmetered[i]?.requestsPerSecond ?? Infinity));
+  const tracedRatios = traced.map((run, i) => run.requestsPerSecond / (project[i]?.requestsPerSecond ?? Infinity));
   const referenceRatios = reference.map(
     (run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity),
   );
@@ -241,6 +253,8 @@ const summary = operations.map((operation) => {
     roundRatios: ratios.map((r) => Number(r.toFixed(3))),
     target: targets[operation.name],
     project: figures(project),
+    unmetered: { ...figures(unmetered), metricsOnOverOff: Number(median(metricsRatios).toFixed(3)) },
+    traced: { ...figures(traced), tracedOverDefault: Number(median(tracedRatios).toFixed(3)) },
     baseline: figures(baseline),
     ...(reference.length > 0
       ? { reference: { ...figures(reference), ratio: Number(median(referenceRatios).toFixed(3)) } }
@@ -272,10 +286,28 @@ if (args.reference) {
   console.log('');
 }
 
+console.log(
+  'Metrics on (the default) against off (METRICS_ENABLED=false), and tracing on at 100% sampling (spans exported over OTLP/HTTP) against the default, same build, same run:\n',
+);
+console.log(
+  '| operation | req/s metrics on ÷ off | CPU µs/req on / off | req/s traced ÷ default | CPU µs/req traced |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const s of summary) {
+  console.log(
+    `| ${s.label} | ${s.unmetered.metricsOnOverOff.toFixed(3)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.unmetered.cpuMicrosPerRequest.toFixed(0)} | ${s.traced.tracedOverDefault.toFixed(3)} | ${s.traced.cpuMicrosPerRequest.toFixed(0)} |`,
+  );
+}
+console.log('');
+
 const peakRss = Math.max(...summary.map((s) => s.project.peakRssMiB));
 const checks = [
   ...summary.map((s) => ({ name: `${s.label} ratio ${s.ratio.toFixed(2)} ≥ ${s.target}`, ok: s.ratio >= s.target })),
   { name: `peak RSS ${peakRss.toFixed(0)} MiB ≤ ${MAX_RSS_MIB} MiB`, ok: peakRss <= MAX_RSS_MIB },
+  ...summary.map((s) => ({
+    name: `${s.label} with metrics ${s.unmetered.metricsOnOverOff.toFixed(3)} ≥ ${MIN_METRICS_ON_OVER_OFF} of without`,
+    ok: s.unmetered.metricsOnOverOff >= MIN_METRICS_ON_OVER_OFF,
+  })),
   ...summary.map((s) => ({
     name: `${s.label} p99 ≤ ${MAX_P99_OVER_P50}× p50`,
     ok: s.project.p99Ms <= MAX_P99_OVER_P50 * s.project.p50Ms,
@@ -362,4 +394,5 @@ writeFileSync(
 
 // A failed response always fails the run; the targets only count in a full run.
 const failed = problems.length > 0 || (!smoke && checks.some((check) => !check.ok));
+otlpSink.close();
 process.exit(failed ? 1 : 0);

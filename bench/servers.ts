@@ -5,6 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../test/helpers/ports.js';
 
@@ -17,8 +20,18 @@ export const pinned = (core: number, command: string[]) =>
 /** Every benchmarked server's SQLite durability: WAL with synchronous=NORMAL, the production default. */
 export const SQLITE_SYNCHRONOUS = 'NORMAL';
 
-/** todo-graphql as built here, the raw baseline, and optionally another build of todo-graphql (`--reference DIR`). */
-export type Contender = 'project' | 'baseline' | 'reference';
+/**
+ * todo-graphql as built here; the same build with its metrics off, and with
+ * tracing on at 100% sampling, which price them; the raw baseline; and
+ * optionally another build of todo-graphql (`--reference DIR`).
+ */
+export type Contender = 'project' | 'unmetered' | 'traced' | 'baseline' | 'reference';
+
+/** Where the traced server sends its spans (an OTLP sink in the runner that answers and keeps nothing). */
+let otlpEndpoint: string | undefined;
+export function setOtlpEndpoint(url: string): void {
+  otlpEndpoint = url;
+}
 
 /** The checkout `--reference` names, whose dist/server.js is measured beside this one's. */
 let referenceDir: string | undefined;
@@ -62,6 +75,10 @@ function startServer(which: Contender, options: ServerOptions & { port: number }
       // All load comes from one address, far past any sane per-client limit.
       RATE_LIMIT_PER_ADDRESS: '0',
       RATE_LIMIT_PER_USER: '0',
+      ...(which === 'unmetered' ? { METRICS_ENABLED: 'false' } : {}),
+      ...(which === 'traced' && otlpEndpoint
+        ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, TRACES_SAMPLE_RATIO: '1' }
+        : {}),
       ...options.env,
     },
   });
@@ -109,4 +126,19 @@ export async function withProjectServer<T>(options: ServerOptions, work: (server
   } finally {
     await stopServer(server.child);
   }
+}
+
+/**
+ * An OTLP/HTTP endpoint that takes every export and keeps nothing: the traced
+ * server pays for making and sending its spans, as it would to a collector.
+ */
+export async function startOtlpSink(): Promise<{ readonly url: string; close(): void }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.once('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }

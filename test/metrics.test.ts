@@ -15,6 +15,8 @@ import { PrivateRedis } from './helpers/redis.js';
 import { subscribeRaw, type RawSubscriber } from './helpers/raw-subscriber.js';
 import { CHANGES } from './helpers/subscribers.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram } from '../src/metrics/bound-series.js';
 import { until } from './helpers/until.js';
 
 const OPERATIONS = 'todo_graphql_operations_total';
@@ -196,13 +198,41 @@ describe('operation names as label values', () => {
     await server.data('{ __typename }');
     const samples = await scrape(`${server.url}/metrics`);
     const series = samples.filter((sample) => sample.name === OPERATIONS);
-    // 50 names of their own, "other" and "anonymous".
-    assert.equal(series.length, 52);
+    // 50 names of their own, "other" and "anonymous", each with its two outcomes.
+    assert.equal(series.length, 104);
+    assert.equal(series.filter((sample) => sample.value > 0).length, 52);
     assert.equal(valueOf(samples, OPERATIONS), 10_001);
     assert.equal(valueOf(samples, OPERATIONS, { graphql_operation_name: 'other' }), 10_000 - 50);
     assert.equal(valueOf(samples, OPERATIONS, { graphql_operation_name: 'anonymous' }), 1);
     const durations = samples.filter((sample) => sample.name === 'todo_graphql_operation_duration_seconds_count');
     assert.equal(durations.length, 52);
+  });
+});
+
+describe('series bound once', () => {
+  it("export exactly what prom-client's own counter and histogram would", async () => {
+    const buckets = [0.001, 0.01, 0.1, 1];
+    const values = [0, 0.0005, 0.001, 0.002, 0.05, 0.1, 0.7, 1, 3, 12.5];
+    const exposition = async (bound: boolean) => {
+      const registry = new Registry();
+      const config = { name: 'sample_seconds', help: 'h', labelNames: ['kind'], buckets, registers: [registry] };
+      const counterConfig = { name: 'sample_total', help: 'h', labelNames: ['kind'], registers: [registry] };
+      if (bound) {
+        const histogram = new BoundHistogram(config).bind({ kind: 'a' });
+        const counter = new BoundCounter(counterConfig).bind({ kind: 'a' });
+        for (const value of values) histogram.observe(value);
+        counter.inc();
+        counter.inc(4);
+      } else {
+        const histogram = new Histogram(config);
+        const counter = new Counter(counterConfig);
+        for (const value of values) histogram.observe({ kind: 'a' }, value);
+        counter.inc({ kind: 'a' });
+        counter.inc({ kind: 'a' }, 4);
+      }
+      return registry.metrics();
+    };
+    assert.equal(await exposition(true), await exposition(false));
   });
 });
 

@@ -18,8 +18,8 @@ export function createResponseCache(
       ? new RedisResponseStore(config.redisUrl, ttl, logger)
       : new MemoryResponseStore(ttl, config.responseCacheMaxBytes, () => metrics?.responseCacheEvictions.inc()),
     metrics && {
-      hit: metrics.responseCache.labels({ result: 'hit' }),
-      miss: metrics.responseCache.labels({ result: 'miss' }),
+      hit: metrics.responseCache.bind({ result: 'hit' }),
+      miss: metrics.responseCache.bind({ result: 'miss' }),
     },
   );
 }

@@ -26,7 +26,7 @@ import { LRUCache } from 'lru-cache';
 import { DocumentChecks, limitError, type DocumentLimits } from './document-limits.js';
 import { withCode, withoutSuggestions } from './errors.js';
 import type { ListBounds } from './list-bounds.js';
-import type { Counter } from 'prom-client';
+import type { CounterSeries } from '../metrics/bound-series.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 /** A document that may run, and the variables each request must keep within a page's size. */
@@ -65,15 +65,15 @@ export interface DocumentCacheOptions {
 
 /** Hits and misses of the two caches, bound to their labels once. */
 interface CacheCounts {
-  readonly document: { readonly hit: Counter.Internal; readonly miss: Counter.Internal };
-  readonly compiled: { readonly hit: Counter.Internal; readonly miss: Counter.Internal };
+  readonly document: { readonly hit: CounterSeries; readonly miss: CounterSeries };
+  readonly compiled: { readonly hit: CounterSeries; readonly miss: CounterSeries };
 }
 
 function cacheCounts(metrics: Metrics | undefined): CacheCounts | undefined {
   if (!metrics) return undefined;
   const counts = (cache: string) => ({
-    hit: metrics.documentCache.labels({ cache, result: 'hit' }),
-    miss: metrics.documentCache.labels({ cache, result: 'miss' }),
+    hit: metrics.documentCache.bind({ cache, result: 'hit' }),
+    miss: metrics.documentCache.bind({ cache, result: 'miss' }),
   });
   return { document: counts('document'), compiled: counts('compiled') };
 }

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../metrics/metrics.js';
+import type { HistogramSeries } from '../metrics/bound-series.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -36,12 +37,12 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
  * method's and status class's series bound once, not looked up per request.
  */
 function routeTimer(metrics: Metrics, route: string) {
-  const byMethod = new Map<string, ReturnType<Metrics['httpDuration']['labels']>[]>();
+  const byMethod = new Map<string, HistogramSeries[]>();
   const seriesOf = (method: string) => {
     let series = byMethod.get(method);
     if (!series) {
       series = STATUS_CLASSES.map((statusClass) =>
-        metrics.httpDuration.labels({
+        metrics.httpDuration.bind({
           http_request_method: method,
           http_route: route,
           http_response_status_class: statusClass,

@@ -21,15 +21,16 @@ import {
 import type { GraphQLError } from 'graphql';
 import type { PoolStats } from '../db/database.js';
 import { codeOf } from '../graphql/errors.js';
+import { BoundCounter, BoundHistogram, type CounterSeries, type HistogramSeries } from './bound-series.js';
 import { OperationNames } from './operation-names.js';
 import { STATEMENT_KINDS, statementKind, type StatementKind } from './statement-kind.js';
 
-type StatementSeries = Histogram.Internal<'db_system' | 'kind' | 'outcome'>;
+type StatementSeries = HistogramSeries;
 
 interface OperationSeries {
-  readonly success: Counter.Internal;
-  readonly error: Counter.Internal;
-  readonly duration: Histogram.Internal<'graphql_operation_type' | 'graphql_operation_name'>;
+  readonly success: CounterSeries;
+  readonly error: CounterSeries;
+  readonly duration: HistogramSeries;
 }
 
 /**
@@ -66,23 +67,23 @@ export class Metrics {
    * label object on every call, which the hot paths would pay per request.
    */
   readonly #operationSeries = new Map<string, Map<string, OperationSeries>>();
-  readonly #errorSeries = new Map<string, Counter.Internal>();
+  readonly #errorSeries = new Map<string, CounterSeries>();
   readonly #statements = new Map<StatementKind, { success: StatementSeries; error: StatementSeries }>();
 
-  readonly httpDuration: Histogram<'http_request_method' | 'http_route' | 'http_response_status_class'>;
-  readonly operations: Counter<'graphql_operation_type' | 'graphql_operation_name' | 'outcome'>;
-  readonly operationDuration: Histogram<'graphql_operation_type' | 'graphql_operation_name'>;
-  readonly errors: Counter<'code'>;
+  readonly httpDuration: BoundHistogram<'http_request_method' | 'http_route' | 'http_response_status_class'>;
+  readonly operations: BoundCounter<'graphql_operation_type' | 'graphql_operation_name' | 'outcome'>;
+  readonly operationDuration: BoundHistogram<'graphql_operation_type' | 'graphql_operation_name'>;
+  readonly errors: BoundCounter<'code'>;
   readonly refusals: Counter<'reason'>;
-  readonly documentCache: Counter<'cache' | 'result'>;
+  readonly documentCache: BoundCounter<'cache' | 'result'>;
   readonly liveConnections: Gauge<'transport'>;
   readonly eventsDelivered: Counter;
   readonly slowConsumersDropped: Counter;
   readonly eventsDropped: Counter;
   readonly deliveryLag: Histogram;
-  readonly statementDuration: Histogram<'db_system' | 'kind' | 'outcome'>;
+  readonly statementDuration: BoundHistogram<'db_system' | 'kind' | 'outcome'>;
   readonly sqliteBusyWait: Histogram;
-  readonly responseCache: Counter<'result'>;
+  readonly responseCache: BoundCounter<'result'>;
   readonly responseCacheEvictions: Counter;
 
   constructor(sources: MetricsSources) {
@@ -98,25 +99,33 @@ export class Metrics {
       labelNames: HistogramConfiguration<T>['labelNames'] = [],
       buckets = DURATION_BUCKETS,
     ) => new Histogram<T>({ name, help, labelNames, buckets, registers: [registry] });
+    const boundCounter = <T extends string>(name: string, help: string, labelNames: Labels<T>) =>
+      new BoundCounter<T>({ name, help, labelNames, registers: [registry] });
+    const boundHistogram = <T extends string>(
+      name: string,
+      help: string,
+      labelNames: HistogramConfiguration<T>['labelNames'],
+      buckets = DURATION_BUCKETS,
+    ) => new BoundHistogram<T>({ name, help, labelNames, buckets, registers: [registry] });
     const gauge = <T extends string>(config: Omit<GaugeConfiguration<T>, 'registers'>) =>
       new Gauge<T>({ ...config, registers: [registry] });
 
-    this.httpDuration = histogram(
+    this.httpDuration = boundHistogram(
       'http_server_request_duration_seconds',
       'Duration of HTTP server requests (OpenTelemetry http.server.request.duration), by method, route and status class.',
       ['http_request_method', 'http_route', 'http_response_status_class'],
     );
-    this.operations = counter(
+    this.operations = boundCounter(
       'todo_graphql_operations_total',
       'GraphQL queries and mutations executed, by type, name and outcome (success, or error when the result carries errors).',
       ['graphql_operation_type', 'graphql_operation_name', 'outcome'],
     );
-    this.operationDuration = histogram(
+    this.operationDuration = boundHistogram(
       'todo_graphql_operation_duration_seconds',
       'Time from the start of execution to the result of GraphQL queries and mutations, by type and name.',
       ['graphql_operation_type', 'graphql_operation_name'],
     );
-    this.errors = counter(
+    this.errors = boundCounter(
       'todo_graphql_errors_total',
       'GraphQL errors sent to clients (request errors and field errors), by extensions.code.',
       ['code'],
@@ -126,7 +135,7 @@ export class Metrics {
       'Operations refused by a limit before they ran, by the limit (MAX_QUERY_DEPTH, MAX_QUERY_ALIASES, RATE_LIMITED, UNTRUSTED_DOCUMENT, ...).',
       ['reason'],
     );
-    this.documentCache = counter(
+    this.documentCache = boundCounter(
       'todo_graphql_document_cache_requests_total',
       'Lookups in the document caches: "document" (parsed and validated) and "compiled" (graphql-jit), by hit or miss.',
       ['cache', 'result'],
@@ -169,7 +178,7 @@ export class Metrics {
         },
       });
     }
-    this.statementDuration = histogram(
+    this.statementDuration = boundHistogram(
       'todo_graphql_db_statement_duration_seconds',
       'Duration of SQL statements, by database, kind (select, insert, update, delete, begin, commit, rollback, other) and outcome.',
       ['db_system', 'kind', 'outcome'],
@@ -183,8 +192,8 @@ export class Metrics {
     );
     for (const kind of STATEMENT_KINDS) {
       this.#statements.set(kind, {
-        success: this.statementDuration.labels({ db_system: sources.dbSystem, kind, outcome: 'success' }),
-        error: this.statementDuration.labels({ db_system: sources.dbSystem, kind, outcome: 'error' }),
+        success: this.statementDuration.bind({ db_system: sources.dbSystem, kind, outcome: 'success' }),
+        error: this.statementDuration.bind({ db_system: sources.dbSystem, kind, outcome: 'error' }),
       });
     }
     if (sources.poolStats) {
@@ -202,7 +211,7 @@ export class Metrics {
         },
       });
     }
-    this.responseCache = counter(
+    this.responseCache = boundCounter(
       'todo_graphql_response_cache_requests_total',
       'Response cache lookups, by hit or miss.',
       ['result'],
@@ -231,9 +240,9 @@ export class Metrics {
     if (!series) {
       const labels = { graphql_operation_type: type, graphql_operation_name: label };
       series = {
-        success: this.operations.labels({ ...labels, outcome: 'success' }),
-        error: this.operations.labels({ ...labels, outcome: 'error' }),
-        duration: this.operationDuration.labels(labels),
+        success: this.operations.bind({ ...labels, outcome: 'success' }),
+        error: this.operations.bind({ ...labels, outcome: 'error' }),
+        duration: this.operationDuration.bind(labels),
       };
       byLabel.set(label, series);
     }
@@ -268,7 +277,7 @@ export class Metrics {
   error(code: string): void {
     let series = this.#errorSeries.get(code);
     if (!series) {
-      series = this.errors.labels({ code });
+      series = this.errors.bind({ code });
       this.#errorSeries.set(code, series);
     }
     series.inc();
@@ -278,7 +287,8 @@ export class Metrics {
   statement(sqlText: string, ms: number, failed: boolean): void {
     const kind = statementKind(sqlText);
     const seconds = ms / 1000;
-    this.statementDuration.observe({ db_system: this.#dbSystem, kind, outcome: failed ? 'error' : 'success' }, seconds);
+    const series = this.#statements.get(kind);
+    (failed ? series?.error : series?.success)?.observe(seconds);
     if (kind === 'begin' && this.#dbSystem === 'sqlite') this.sqliteBusyWait.observe(seconds);
   }
 
