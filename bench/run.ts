@@ -12,6 +12,7 @@
  *   npm run bench                 3 rounds; per server 3 s warm-up + 6 windows of 2 s
  *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
  *   npm run bench -- --rounds 5 --windows 10
+ *   npm run bench -- --operations create --rounds 7   only createTodo's throughput (then the rest as usual)
  *   npm run bench -- --reference ../other-checkout   also measures that checkout's build
  *                                                    (its own npm ci and npm run build first)
  */
@@ -40,7 +41,7 @@ import {
   type Contender,
   type Serving,
 } from './servers.js';
-import { operations, seedTodos, type Operation } from './workload.js';
+import { operations as workload, seedTodos, type Operation } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,8 +51,14 @@ const { values: args } = parseArgs({
     windows: { type: 'string' },
     window: { type: 'string' },
     reference: { type: 'string' },
+    operations: { type: 'string' },
   },
 });
+/** `--operations create` (or `list,one`): only these of the workload's operations. */
+const operations = args.operations
+  ? workload.filter((operation) => args.operations?.split(',').includes(operation.name))
+  : workload;
+if (operations.length === 0) throw new Error(`--operations names none of ${workload.map((o) => o.name).join(', ')}`);
 setReference(args.reference);
 const otlpSink = await startOtlpSink();
 setOtlpEndpoint(otlpSink.url);
