@@ -85,16 +85,20 @@ function cookieMayCount(gate: Gate, request: FastifyRequest): boolean {
  * would cost them more than the check itself.
  */
 export function admit(gate: Gate, request: FastifyRequest): Refusal | undefined | Promise<Refusal | undefined> {
-  if (gate.rateLimits.enabled) return admitCounted(gate, request).then((refusal) => recorded(gate, refusal));
+  if (gate.rateLimits.enabled) return admitCounted(gate, request);
   const pending = gate.sessions.authenticate(gate.db, credentialsOf(request));
   return pending instanceof Promise
-    ? pending.then((authentication) => recorded(gate, authenticated(gate, request, authentication)))
-    : recorded(gate, authenticated(gate, request, pending));
+    ? pending.then((authentication) => authenticated(gate, request, authentication))
+    : authenticated(gate, request, pending);
 }
 
-/** `refusal`, counted in the metrics: as an error by its code, and past a rate limit as a refusal too. */
-function recorded<T extends Refusal | undefined>(gate: Gate, refusal: T): T {
-  if (refusal && gate.metrics) {
+/**
+ * Counts a refusal in the metrics, where it is answered (so that admitting,
+ * which every request does, costs nothing more): as an error by its code, and
+ * past a rate limit as a refusal too.
+ */
+export function recorded<T extends Refusal>(gate: Gate, refusal: T): T {
+  if (gate.metrics) {
     if (refusal.code === RATE_LIMITED) gate.metrics.refusal(refusal.code);
     else gate.metrics.error(refusal.code);
   }
@@ -132,15 +136,6 @@ function authenticated(gate: Gate, request: FastifyRequest, authentication: Auth
  * `connection_init`'s), or answers why not.
  */
 export async function admitConnection(
-  gate: Gate,
-  request: FastifyRequest,
-  credentials: Credentials,
-): Promise<{ readonly viewer: Viewer } | Refusal> {
-  const admission = await admitConnectionUncounted(gate, request, credentials);
-  return 'status' in admission ? recorded(gate, admission) : admission;
-}
-
-async function admitConnectionUncounted(
   gate: Gate,
   request: FastifyRequest,
   credentials: Credentials,

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import fp from 'fastify-plugin';
 import { OperationTypeNode } from 'graphql';
 import type { Response as HandlerResponse } from 'graphql-http';
-import { admit, type Gate, type Refusal } from './gate.js';
+import { admit, recorded, type Gate, type Refusal } from './gate.js';
 import { GRAPHIQL_CSP, graphiqlPage } from './graphiql.js';
 import { JSON_TYPE } from './errors.js';
 import { answerBatch, batchOf } from './batch.js';
@@ -98,7 +98,7 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
 
   /** Answers the gate's refusal; the request goes no further (its hook's `done` is never called). */
   function refuse(request: FastifyRequest, reply: FastifyReply, refusal: Refusal): void {
-    const [body, init] = refusalResponse(request.raw, refusal);
+    const [body, init] = refusalResponse(request.raw, recorded(options.gate, refusal));
     if (!request.raw.complete) void reply.header('connection', 'close');
     void reply
       .code(init.status)

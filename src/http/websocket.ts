@@ -16,7 +16,7 @@ import type { WebsocketHandler } from '@fastify/websocket';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { SessionWatch } from '../changes/session-watch.js';
-import { admitConnection, admitOperation, credentialsOf, type Gate, type Refusal } from './gate.js';
+import { admitConnection, admitOperation, credentialsOf, recorded, type Gate, type Refusal } from './gate.js';
 import { RATE_LIMITED } from './rate-limits.js';
 import type { Operations } from '../graphql/operations.js';
 
@@ -65,6 +65,7 @@ export function graphqlWebSocket(options: WebSocketOptions): WebsocketHandler {
           typeof token === 'string' ? { authorization: token, cookie: undefined } : credentialsOf(request);
         const admitted = await admitConnection(gate, request, credentials);
         if ('status' in admitted) {
+          recorded(gate, admitted);
           // A close reason holds at most 123 bytes.
           socket.close(closeCode(admitted), admitted.status === 403 ? FOREIGN_COOKIE : admitted.message);
           return false;
