@@ -3,6 +3,7 @@
  * concern. `server.ts` starts it for real; tests build it the same way and
  * listen on a random port.
  */
+import cluster from 'node:cluster';
 import http from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
@@ -14,6 +15,7 @@ import { Sessions } from './accounts/sessions.js';
 import { SessionTokens } from './accounts/tokens.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { ChangeBus } from './changes/change-bus.js';
+import { ClusterRelay } from './changes/cluster-relay.js';
 import { RedisRelay } from './changes/redis-relay.js';
 import { SessionWatch } from './changes/session-watch.js';
 import type { Config } from './config.js';
@@ -69,7 +71,9 @@ export async function createApp({
   const sessions = new Sessions(new SessionTokens(authSecret), config.sessionTtlSeconds);
   const dbSystem = database.dialect === 'postgres' ? 'postgresql' : 'sqlite';
   const tracing = config.tracing.enabled ? new Tracing(config.tracing, dbSystem, spanExporter) : undefined;
-  const relay = config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined;
+  const redisRelay = config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined;
+  // A cluster's workers without Redis pass changes through their primary.
+  const relay = redisRelay ?? (cluster.isWorker ? new ClusterRelay() : undefined);
   // Read only at a scrape, by when `changes` exists.
   let subscriptionCount = (): number => 0;
   const metrics = config.metrics.enabled
@@ -78,7 +82,7 @@ export async function createApp({
         dbSystem,
         poolStats: () => database.poolStats(),
         subscriptions: () => subscriptionCount(),
-        ...(relay && { relayConnected: () => relay.connected }),
+        ...(redisRelay && { relayConnected: () => redisRelay.connected }),
       })
     : undefined;
   const changes = new ChangeBus(
@@ -174,7 +178,12 @@ export async function createApp({
   await app.register(fastifyCookie);
   await app.register(requestLog, { logger, production });
   if (metrics) {
-    await app.register(metricsPlugin, { metrics, port: config.metrics.port, host: config.host });
+    await app.register(metricsPlugin, {
+      metrics,
+      port: config.metrics.port,
+      host: config.host,
+      servedByPrimary: cluster.isWorker,
+    });
     const unobserve = database.observeStatements((sqlText, ms, failed) => metrics.statement(sqlText, ms, failed));
     app.addHook('onClose', (_instance, done) => {
       unobserve();

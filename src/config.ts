@@ -75,6 +75,11 @@ export interface Config {
   /** Longest a client may take to send a request's headers and body, in ms; past it, 408. */
   readonly requestReadTimeoutMs: number;
   /** Operations per window per client address and per user (0: off). */
+  /**
+   * Server processes sharing the port (node:cluster): 1 runs one process; more
+   * run a primary that forks this many workers (src/cluster.ts).
+   */
+  readonly workers: number;
   readonly rateLimits: RateLimitSettings;
   /** Whether a proxy in front sets X-Forwarded-For (and -Proto) that can be believed. */
   readonly trustProxy: boolean;
@@ -259,6 +264,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseTimeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
     requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
     requestReadTimeoutMs: read.integer('REQUEST_READ_TIMEOUT_MS', 10_000, 100, 300_000),
+    workers: read.integer('WORKERS', 1, 1, 256),
     rateLimits: {
       perAddress: read.integer('RATE_LIMIT_PER_ADDRESS', 1200, 0, 10_000_000),
       perUser: read.integer('RATE_LIMIT_PER_USER', 600, 0, 10_000_000),
@@ -301,6 +307,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {
     read.problems.push(
       `REDIS_URL must start with redis:// or rediss:// (got "${config.redisUrl.split(':')[0] ?? ''}:")`,
+    );
+  }
+  if (config.workers > 1 && config.responseCacheTtlSeconds > 0 && config.redisUrl === undefined) {
+    read.problems.push(
+      'RESPONSE_CACHE_TTL_SECONDS with WORKERS > 1 needs REDIS_URL: a cache in each worker would not hear the others’ writes',
     );
   }
   if (config.authSecret === undefined && production) {

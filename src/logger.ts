@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 
@@ -22,7 +23,12 @@ export function createLogger(
   return pino(
     {
       level: config.logLevel,
-      base: { service: 'todo-graphql', env: config.nodeEnv },
+      // A cluster's worker says which it is on every line, at no cost per line.
+      base: {
+        service: 'todo-graphql',
+        env: config.nodeEnv,
+        ...(cluster.isWorker && cluster.worker && { worker: cluster.worker.id }),
+      },
     },
     destination,
   );

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { AggregatorRegistry } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.js';
 import type { HistogramSeries } from '../metrics/bound-series.js';
 
@@ -19,6 +20,8 @@ export interface MetricsPluginOptions {
   /** Serve the metrics on this port alone (0: any free one) instead of the API's. */
   readonly port: number | undefined;
   readonly host: string;
+  /** A cluster's worker: the primary serves every worker's metrics, summed, on METRICS_PORT (src/cluster.ts). */
+  readonly servedByPrimary?: boolean;
 }
 
 declare module 'fastify' {
@@ -84,6 +87,14 @@ function metricsPlugin(app: FastifyInstance, options: MetricsPluginOptions, regi
   app.decorate('metricsServer', {
     getter: () => server,
   });
+
+  if (options.servedByPrimary) {
+    // prom-client answers the primary's requests over the IPC channel from this registry.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    registered();
+    return;
+  }
 
   if (options.port === undefined) {
     app.get(METRICS_PATH, async (_request, reply) => {
