@@ -19,8 +19,8 @@ import { nearestRank } from './stats.js';
 export interface LoadTarget {
   readonly name: string;
   readonly url: string;
-  /** The server's process id, for its CPU time. */
-  readonly pid: number;
+  /** The server's process ids (a cluster's primary and its workers), for their CPU time. */
+  readonly pids: readonly number[];
 }
 
 export interface LoadPlan {
@@ -55,15 +55,19 @@ interface Tally {
   readonly latencies: number[];
 }
 
-/** CPU time (user + system, all threads) the process has used so far. */
-function cpuSeconds(pid: number, ticksPerSecond: number): number {
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+/** CPU time (user + system, all threads) the processes have used so far. */
+function cpuSeconds(pids: readonly number[], ticksPerSecond: number): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / ticksPerSecond;
 }
 
 async function window(plan: LoadPlan, target: LoadTarget, seconds: number, tally?: Tally): Promise<void> {
-  const cpuBefore = tally ? cpuSeconds(target.pid, plan.clockTicksPerSecond) : 0;
+  const cpuBefore = tally ? cpuSeconds(target.pids, plan.clockTicksPerSecond) : 0;
   const instance = autocannon({
     url: target.url,
     connections: plan.connections,
@@ -93,7 +97,7 @@ async function window(plan: LoadPlan, target: LoadTarget, seconds: number, tally
   }
   const result = await instance;
   if (!tally) return;
-  tally.cpuSeconds += cpuSeconds(target.pid, plan.clockTicksPerSecond) - cpuBefore;
+  tally.cpuSeconds += cpuSeconds(target.pids, plan.clockTicksPerSecond) - cpuBefore;
   tally.responses += result.requests.total;
   tally.seconds += result.duration;
   tally.failures += result.errors + result.timeouts;

@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: the workload of bench/workload.ts against todo-graphql
- * and against the raw baseline (bench/baseline-server.ts) in the same run.
- * Each round starts both servers afresh, each on its own copy of the 100-todo
- * database, both pinned to core 0 with autocannon on core 1; after a warm-up
- * the two take turns under load in short windows (bench/load.ts). Figures are
- * medians over the rounds; ratios are project / baseline within each round.
- * Then pages at scale (bench/pages.ts), the live-update fan-out to 1,000
+ * `npm run bench`: the workload of bench/workload.ts against todo-graphql, the
+ * tutorial's API on Mercurius (the peer, bench/peer-server.ts) and the raw
+ * baseline (bench/baseline-server.ts) in the same run. Each round starts every
+ * server afresh on its own copy of the 100-todo database, pinned to core 0 with
+ * autocannon on core 1; after a warm-up they take turns under load in short
+ * windows (bench/load.ts). todo-graphql also runs as two workers on one port
+ * (WORKERS=2, on both cores), measured by requests per CPU-second of all its
+ * processes. Figures are medians over the rounds; ratios are taken within each
+ * round. Then pages at scale (bench/pages.ts), the live-update fan-out to 1,000
  * WebSocket subscribers (bench/fanout.ts; 50 subscribers in a smoke run) and
  * the time to refuse each hostile document (bench/hostile.ts).
  *
@@ -13,6 +15,7 @@
  *   npm run bench -- --smoke      1 round of 1 s + 2 windows of 1 s: proves the harness works (CI)
  *   npm run bench -- --rounds 5 --windows 10
  *   npm run bench -- --operations create --rounds 7   only createTodo's throughput (then the rest as usual)
+ *   npm run bench -- --observability                 also prices metrics (off) and tracing (on at 100%)
  *   npm run bench -- --reference ../other-checkout   also measures that checkout's build
  *                                                    (its own npm ci and npm run build first)
  */
@@ -21,13 +24,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { ANONYMOUS_OWNER } from '../src/db/tables.js';
 import { describeFanout, type FanoutResult } from './fanout.js';
 import { describeHostile, type HostileResult } from './hostile.js';
 import type { LoadPlan, LoadResult } from './load.js';
 import { measurePages } from './pages.js';
+import { seedTemplate } from './seed.js';
 import {
   hasTaskset,
   pinned,
@@ -41,7 +42,7 @@ import {
   type Contender,
   type Serving,
 } from './servers.js';
-import { operations as workload, seedTodos, type Operation } from './workload.js';
+import { operations as workload, type Operation } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     window: { type: 'string' },
     reference: { type: 'string' },
     operations: { type: 'string' },
+    observability: { type: 'boolean', default: false },
   },
 });
 /** `--operations create` (or `list,one`): only these of the workload's operations. */
@@ -69,16 +71,20 @@ const windows = Number(args.windows ?? (smoke ? 2 : 6));
 const windowSeconds = Number(args.window ?? (smoke ? 1 : 2));
 const CONNECTIONS = 10;
 
-/** Ratio targets (issue "Speed, measured"). */
-const targets: Record<Operation['name'], number> = { list: 0.9, one: 0.75, create: 0.9 };
-const MAX_RSS_MIB = 120;
-const MAX_P99_OVER_P50 = 3;
+/** Targets (issue 16): requests/s as a share of the raw baseline's and of the Mercurius peer's. */
+const targets: Record<Operation['name'], number> = { list: 0.9, one: 0.7, create: 0.9 };
+const PEER_TARGET = 1;
+const MAX_RSS_MIB = 128;
+const MAX_P99_OVER_P50 = 4;
+/** Two workers' requests per server CPU-second, at least this share of one worker's (reads). */
+const MIN_WORKER_EFFICIENCY = 0.9;
 
 const contenders: readonly Contender[] = [
   'project',
-  'unmetered',
-  'traced',
+  'two-workers',
+  'peer',
   'baseline',
+  ...(args.observability ? (['unmetered', 'traced'] as const) : []),
   ...(args.reference ? (['reference'] as const) : []),
 ];
 /** Requests per second with metrics on (the default), at least this share of those with them off. */
@@ -89,27 +95,9 @@ interface RunResult extends LoadResult {
   readonly sampleBody: string;
 }
 
-async function seedTemplate(file: string): Promise<void> {
-  const database = openDatabase({ dialect: 'sqlite', file });
-  await migrateToLatest(database);
-  // Into the anonymous space's Inbox, where the workload's anonymous requests look.
-  const inbox = await database.db
-    .selectFrom('lists')
-    .select('id')
-    .where('owner_id', '=', ANONYMOUS_OWNER)
-    .where('is_inbox', '=', 1)
-    .executeTakeFirstOrThrow();
-  const now = new Date().toISOString();
-  await database.db
-    .insertInto('todos')
-    .values(seedTodos().map((todo) => ({ ...todo, list_id: inbox.id, created_at: now, updated_at: now })))
-    .execute();
-  await database.close();
-}
-
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
-function peakRssMiB(pid: number | undefined): number {
+function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kib / 1024;
@@ -133,7 +121,8 @@ async function load(plan: LoadPlan): Promise<Record<Contender, LoadResult>> {
 
 async function start(contender: Contender, operation: Operation, template: string, workDir: string): Promise<Serving> {
   const dbFile = path.join(workDir, `${contender}-${operation.name}-${Date.now()}.db`);
-  copyFileSync(template, dbFile);
+  // The peer seeds a database of its own model; the others share todo-graphql's.
+  if (contender !== 'peer') copyFileSync(template, dbFile);
   return serve(contender, { dbFile });
 }
 
@@ -151,7 +140,7 @@ async function measure(operation: Operation, template: string, workDir: string):
     const targets = contenders.map((contender) => {
       const server = servers[contender];
       if (!server?.child.pid) throw new Error(`${contender} did not start`);
-      return { name: contender, url: `${server.url}/graphql`, pid: server.child.pid };
+      return { name: contender, url: `${server.url}/graphql`, pids: server.pids };
     });
     for (const target of targets) {
       const response = await fetch(target.url, {
@@ -174,7 +163,7 @@ async function measure(operation: Operation, template: string, workDir: string):
       const server = servers[contender];
       return {
         ...results[contender],
-        peakRssMiB: peakRssMiB(server?.child.pid),
+        peakRssMiB: Math.max(...(server?.pids ?? []).map(peakRssMiB)),
         sampleBody: sampleBodies[contender] ?? '',
       };
     };
@@ -202,10 +191,19 @@ console.log(
     `SQLite WAL synchronous=${SQLITE_SYNCHRONOUS}, ${hasTaskset ? 'server on core 0, load on core 1' : 'taskset unavailable: not pinned'}`,
 );
 
+const noRuns = (): Record<Contender, RunResult[]> => ({
+  project: [],
+  'two-workers': [],
+  peer: [],
+  baseline: [],
+  unmetered: [],
+  traced: [],
+  reference: [],
+});
 const runs: Record<Operation['name'], Record<Contender, RunResult[]>> = {
-  list: { project: [], unmetered: [], traced: [], baseline: [], reference: [] },
-  one: { project: [], unmetered: [], traced: [], baseline: [], reference: [] },
-  create: { project: [], unmetered: [], traced: [], baseline: [], reference: [] },
+  list: noRuns(),
+  one: noRuns(),
+  create: noRuns(),
 };
 const problems: string[] = [];
 
@@ -225,12 +223,14 @@ try {
           );
         }
       }
-      const project = runs[operation.name].project.at(-1)?.sampleBody ?? '';
-      const baseline = runs[operation.name].baseline.at(-1)?.sampleBody ?? '';
-      const comparable = (body: string) =>
-        operation.name === 'create' ? body.replace(/"id":"\d+"/, '"id":"?"') : body;
-      if (comparable(project) !== comparable(baseline)) {
-        problems.push(`${operation.name}: project and baseline bodies differ:\n    ${project}\n    ${baseline}`);
+      // Every server must answer the same bytes (but for a new todo's id): the same work, compared.
+      const comparable = (body = '') => (operation.name === 'create' ? body.replace(/"id":"\d+"/, '"id":"?"') : body);
+      const baseline = comparable(runs[operation.name].baseline.at(-1)?.sampleBody);
+      for (const contender of contenders) {
+        const body = comparable(runs[operation.name][contender].at(-1)?.sampleBody);
+        if (body !== baseline) {
+          problems.push(`${operation.name}: ${contender} and baseline bodies differ:\n    ${body}\n    ${baseline}`);
+        }
       }
     }
   }
@@ -238,14 +238,19 @@ try {
   rmSync(workDir, { recursive: true, force: true });
 }
 
+/** Per round, `over`'s requests/s as a share of `under`'s; or their CPU per request, inverted (`cpu`). */
+const perRound = (over: RunResult[], under: RunResult[], cpu = false) =>
+  over.map((run, i) => {
+    const other = under[i];
+    if (!other) return NaN;
+    return cpu ? other.cpuMicrosPerRequest / run.cpuMicrosPerRequest : run.requestsPerSecond / other.requestsPerSecond;
+  });
+const medianOf = (values: number[]) => Number(median(values).toFixed(3));
+
 const summary = operations.map((operation) => {
-  const { project, unmetered, traced, baseline, reference } = runs[operation.name];
-  const ratios = project.map((run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity));
-  const metricsRatios = project.map((run, i) => run.requestsPerSecond / (unmetered[i]?.requestsPerSecond ?? Infinity));
-  const tracedRatios = traced.map((run, i) => run.requestsPerSecond / (project[i]?.requestsPerSecond ?? Infinity));
-  const referenceRatios = reference.map(
-    (run, i) => run.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Infinity),
-  );
+  const { project, unmetered, traced, baseline, peer, reference } = runs[operation.name];
+  const twoWorkers = runs[operation.name]['two-workers'];
+  const ratios = perRound(project, baseline);
   const figures = (results: RunResult[]) => ({
     requestsPerSecond: Math.round(median(results.map((r) => r.requestsPerSecond))),
     p50Ms: Number(median(results.map((r) => r.p50Ms)).toFixed(3)),
@@ -256,30 +261,59 @@ const summary = operations.map((operation) => {
   return {
     operation: operation.name,
     label: operation.label,
-    ratio: Number(median(ratios).toFixed(3)),
+    ratio: medianOf(ratios),
     roundRatios: ratios.map((r) => Number(r.toFixed(3))),
     target: targets[operation.name],
+    peerRatio: medianOf(perRound(project, peer)),
     project: figures(project),
-    unmetered: { ...figures(unmetered), metricsOnOverOff: Number(median(metricsRatios).toFixed(3)) },
-    traced: { ...figures(traced), tracedOverDefault: Number(median(tracedRatios).toFixed(3)) },
+    peer: figures(peer),
     baseline: figures(baseline),
+    twoWorkers: {
+      ...figures(twoWorkers),
+      /** Total requests/s of two workers over one's. */
+      scaling: medianOf(perRound(twoWorkers, project)),
+      /** Two workers' requests per server CPU-second over one's. */
+      efficiency: medianOf(perRound(twoWorkers, project, true)),
+    },
+    ...(args.observability
+      ? {
+          unmetered: { ...figures(unmetered), metricsOnOverOff: medianOf(perRound(project, unmetered)) },
+          traced: { ...figures(traced), tracedOverDefault: medianOf(perRound(traced, project)) },
+        }
+      : {}),
     ...(reference.length > 0
-      ? { reference: { ...figures(reference), ratio: Number(median(referenceRatios).toFixed(3)) } }
+      ? { reference: { ...figures(reference), ratio: medianOf(perRound(reference, baseline)) } }
       : {}),
   };
 });
 
-const rows = summary.map((s) => {
-  const tail = s.project.p99Ms / s.project.p50Ms;
-  const cpuRatio = s.baseline.cpuMicrosPerRequest / s.project.cpuMicrosPerRequest;
-  return `| ${s.label} | ${s.project.requestsPerSecond} | ${s.baseline.requestsPerSecond} | **${s.ratio.toFixed(2)}** | ≥ ${s.target.toFixed(2)} | ${s.project.p50Ms.toFixed(2)} / ${s.project.p99Ms.toFixed(2)} (${tail.toFixed(1)}×) | ${s.baseline.p50Ms.toFixed(2)} / ${s.baseline.p99Ms.toFixed(2)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.baseline.cpuMicrosPerRequest.toFixed(0)} (${cpuRatio.toFixed(2)}) | ${s.project.peakRssMiB.toFixed(0)} |`;
-});
+const latency = (f: { p50Ms: number; p99Ms: number }) =>
+  `${f.p50Ms.toFixed(2)} / ${f.p99Ms.toFixed(2)} (${(f.p99Ms / f.p50Ms).toFixed(1)}×)`;
 const table = [
-  '| operation | todo-graphql req/s | baseline req/s | ratio | target | p50 / p99 ms (p99÷p50) | baseline p50 / p99 ms | CPU µs/req: ours / baseline (ratio) | peak RSS MiB |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows,
+  '| operation | todo-graphql req/s | peer req/s | baseline req/s | ÷ peer (≥ 1.00) | ÷ baseline (target) | p50 / p99 ms (p99÷p50) | peer p50 / p99 ms | CPU µs/req: ours / peer / baseline | peak RSS MiB |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...summary.map(
+    (s) =>
+      `| ${s.label} | ${s.project.requestsPerSecond} | ${s.peer.requestsPerSecond} | ${s.baseline.requestsPerSecond} | **${s.peerRatio.toFixed(2)}** | **${s.ratio.toFixed(2)}** (≥ ${s.target.toFixed(2)}) | ${latency(s.project)} | ${latency(s.peer)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.peer.cpuMicrosPerRequest.toFixed(0)} / ${s.baseline.cpuMicrosPerRequest.toFixed(0)} | ${s.project.peakRssMiB.toFixed(0)} |`,
+  ),
 ].join('\n');
 console.log(`\n${table}\n`);
+
+console.log(
+  'One worker (core 0) and two workers on one port (WORKERS=2, cores 0 and 1, shared with the load generator):\n',
+);
+console.log(
+  '| operation | 1 worker req/s | 2 workers req/s (÷ 1) | req per server CPU-second: 1 / 2 workers | efficiency (2 ÷ 1) | 2 workers p50 / p99 ms | failed |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const s of summary) {
+  const failed = runs[s.operation]['two-workers'].reduce((sum, r) => sum + r.failures, 0);
+  console.log(
+    `| ${s.label} | ${s.project.requestsPerSecond} | ${s.twoWorkers.requestsPerSecond} (${s.twoWorkers.scaling.toFixed(2)}) | ${Math.round(1e6 / s.project.cpuMicrosPerRequest)} / ${Math.round(1e6 / s.twoWorkers.cpuMicrosPerRequest)} | **${s.twoWorkers.efficiency.toFixed(2)}** | ${latency(s.twoWorkers)} | ${failed} |`,
+  );
+}
+console.log('');
+
 if (args.reference) {
   console.log(`The reference build (${args.reference}), in the same run:\n`);
   console.log('| operation | ratio here | ratio of the reference | CPU µs/req here / reference |');
@@ -293,32 +327,54 @@ if (args.reference) {
   console.log('');
 }
 
-console.log(
-  'Metrics on (the default) against off (METRICS_ENABLED=false), and tracing on at 100% sampling (spans exported over OTLP/HTTP) against the default, same build, same run:\n',
-);
-console.log(
-  '| operation | req/s metrics on ÷ off | CPU µs/req on / off | req/s traced ÷ default | CPU µs/req traced |',
-);
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const s of summary) {
+if (args.observability) {
   console.log(
-    `| ${s.label} | ${s.unmetered.metricsOnOverOff.toFixed(3)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.unmetered.cpuMicrosPerRequest.toFixed(0)} | ${s.traced.tracedOverDefault.toFixed(3)} | ${s.traced.cpuMicrosPerRequest.toFixed(0)} |`,
+    'Metrics on (the default) against off (METRICS_ENABLED=false), and tracing on at 100% sampling (spans exported over OTLP/HTTP) against the default, same build, same run:\n',
   );
+  console.log(
+    '| operation | req/s metrics on ÷ off | CPU µs/req on / off | req/s traced ÷ default | CPU µs/req traced |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const s of summary) {
+    if (!s.unmetered || !s.traced) continue;
+    console.log(
+      `| ${s.label} | ${s.unmetered.metricsOnOverOff.toFixed(3)} | ${s.project.cpuMicrosPerRequest.toFixed(0)} / ${s.unmetered.cpuMicrosPerRequest.toFixed(0)} | ${s.traced.tracedOverDefault.toFixed(3)} | ${s.traced.cpuMicrosPerRequest.toFixed(0)} |`,
+    );
+  }
+  console.log('');
 }
-console.log('');
 
 const peakRss = Math.max(...summary.map((s) => s.project.peakRssMiB));
 const checks = [
-  ...summary.map((s) => ({ name: `${s.label} ratio ${s.ratio.toFixed(2)} ≥ ${s.target}`, ok: s.ratio >= s.target })),
+  ...summary.map((s) => ({
+    name: `${s.label}: ${s.peerRatio.toFixed(2)} of the Mercurius peer ≥ ${PEER_TARGET}`,
+    ok: s.peerRatio >= PEER_TARGET,
+  })),
+  ...summary.map((s) => ({
+    name: `${s.label}: ${s.ratio.toFixed(2)} of the baseline ≥ ${s.target}`,
+    ok: s.ratio >= s.target,
+  })),
   { name: `peak RSS ${peakRss.toFixed(0)} MiB ≤ ${MAX_RSS_MIB} MiB`, ok: peakRss <= MAX_RSS_MIB },
   ...summary.map((s) => ({
-    name: `${s.label} with metrics ${s.unmetered.metricsOnOverOff.toFixed(3)} ≥ ${MIN_METRICS_ON_OVER_OFF} of without`,
-    ok: s.unmetered.metricsOnOverOff >= MIN_METRICS_ON_OVER_OFF,
-  })),
-  ...summary.map((s) => ({
-    name: `${s.label} p99 ≤ ${MAX_P99_OVER_P50}× p50`,
+    name: `${s.label}: p99 ${(s.project.p99Ms / s.project.p50Ms).toFixed(1)} × p50 ≤ ${MAX_P99_OVER_P50}×`,
     ok: s.project.p99Ms <= MAX_P99_OVER_P50 * s.project.p50Ms,
   })),
+  ...summary.flatMap((s) =>
+    s.unmetered
+      ? [
+          {
+            name: `${s.label}: with metrics ${s.unmetered.metricsOnOverOff.toFixed(3)} ≥ ${MIN_METRICS_ON_OVER_OFF} of without`,
+            ok: s.unmetered.metricsOnOverOff >= MIN_METRICS_ON_OVER_OFF,
+          },
+        ]
+      : [],
+  ),
+  ...summary
+    .filter((s) => s.operation !== 'create')
+    .map((s) => ({
+      name: `${s.label}: two workers keep ${s.twoWorkers.efficiency.toFixed(2)} of one's requests per CPU-second ≥ ${MIN_WORKER_EFFICIENCY}`,
+      ok: s.twoWorkers.efficiency >= MIN_WORKER_EFFICIENCY,
+    })),
 ];
 for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.name}`);
 for (const problem of problems) console.error(`✗ ${problem}`);

@@ -8,24 +8,34 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../test/helpers/ports.js';
 
 export const root = path.resolve(import.meta.dirname, '..');
 
 export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-export const pinned = (core: number, command: string[]) =>
-  hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
+/** `command` run on `cores` (taskset's list syntax: `0`, `0,1`) when taskset is available. */
+export const pinned = (cores: number | string, command: string[]) =>
+  hasTaskset ? ['taskset', '-c', String(cores), ...command] : command;
 
 /** Every benchmarked server's SQLite durability: WAL with synchronous=NORMAL, the production default. */
 export const SQLITE_SYNCHRONOUS = 'NORMAL';
 
 /**
- * todo-graphql as built here; the same build with its metrics off, and with
- * tracing on at 100% sampling, which price them; the raw baseline; and
- * optionally another build of todo-graphql (`--reference DIR`).
+ * todo-graphql as built here (`project`), and as two worker processes on one
+ * port (`two-workers`, WORKERS=2, on both cores); the tutorial's API on
+ * Mercurius (`peer`, bench/peer-server.ts); the raw baseline; the same build
+ * with its metrics off, and with tracing on at 100% sampling, which price them
+ * (`--observability`); and optionally another build of todo-graphql
+ * (`--reference DIR`).
  */
-export type Contender = 'project' | 'unmetered' | 'traced' | 'baseline' | 'reference';
+export type Contender = 'project' | 'two-workers' | 'peer' | 'baseline' | 'unmetered' | 'traced' | 'reference';
+
+const SCRIPTS: Partial<Record<Contender, string>> = {
+  baseline: 'bench/baseline-server.ts',
+  peer: 'bench/peer-server.ts',
+};
 
 /** Where the traced server sends its spans (an OTLP sink in the runner that answers and keeps nothing). */
 let otlpEndpoint: string | undefined;
@@ -43,6 +53,17 @@ export function setReference(dir: string | undefined): void {
 export interface Serving {
   readonly child: ChildProcess;
   readonly url: string;
+  /** Its processes: the one started, and the workers it forked. */
+  readonly pids: readonly number[];
+}
+
+/** The processes `pid` has started, from /proc (empty when it has none). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 interface ServerOptions {
@@ -53,11 +74,11 @@ interface ServerOptions {
 function startServer(which: Contender, options: ServerOptions & { port: number }): ChildProcess {
   const home = which === 'reference' ? referenceDir : root;
   if (home === undefined) throw new Error('no --reference checkout to measure');
-  const command =
-    which === 'baseline'
-      ? [process.execPath, '--import', 'tsx', path.join(root, 'bench/baseline-server.ts')]
-      : [process.execPath, path.join(home, 'dist/server.js')];
-  const [program = '', ...rest] = pinned(0, command);
+  const script = SCRIPTS[which];
+  const command = script
+    ? [process.execPath, '--import', 'tsx', path.join(root, script)]
+    : [process.execPath, path.join(home, 'dist/server.js')];
+  const [program = '', ...rest] = pinned(which === 'two-workers' ? '0,1' : 0, command);
   return spawn(program, rest, {
     cwd: home,
     // Logs go to /dev/null: the server still formats and writes every line, at the default level.
@@ -76,6 +97,7 @@ function startServer(which: Contender, options: ServerOptions & { port: number }
       RATE_LIMIT_PER_ADDRESS: '0',
       RATE_LIMIT_PER_USER: '0',
       ...(which === 'unmetered' ? { METRICS_ENABLED: 'false' } : {}),
+      ...(which === 'two-workers' ? { WORKERS: '2' } : {}),
       ...(which === 'traced' && otlpEndpoint
         ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, TRACES_SAMPLE_RATIO: '1' }
         : {}),
@@ -84,7 +106,7 @@ function startServer(which: Contender, options: ServerOptions & { port: number }
   });
 }
 
-async function waitUntilServing(url: string): Promise<void> {
+export async function waitUntilServing(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -109,13 +131,21 @@ export async function serve(which: Contender, options: ServerOptions): Promise<S
   const port = await freePort();
   const child = startServer(which, { ...options, port });
   const url = `http://127.0.0.1:${port}`;
+  const workers = Number(options.env?.WORKERS ?? (which === 'two-workers' ? 2 : 0));
   try {
+    await waitUntilServing(url);
+    // A cluster answers as soon as its first worker listens; wait for the rest.
+    const deadline = Date.now() + 60_000;
+    while (workers > 0 && childrenOf(child.pid ?? 0).length < workers) {
+      if (Date.now() > deadline) throw new Error(`${which} did not start ${workers} workers`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await waitUntilServing(url);
   } catch (error) {
     await stopServer(child);
     throw error;
   }
-  return { child, url };
+  return { child, url, pids: [child.pid ?? 0, ...childrenOf(child.pid ?? 0)] };
 }
 
 /** Runs `work` against todo-graphql as users run it, started afresh, and stops it however `work` ends. */
