@@ -16,6 +16,7 @@
  *   npm run bench -- --rounds 5 --windows 10
  *   npm run bench -- --operations create --rounds 7   only createTodo's throughput (then the rest as usual)
  *   npm run bench -- --observability                 also prices metrics (off) and tracing (on at 100%)
+ *   npm run bench -- --throughput-only               the throughput tables alone (nothing written): for A/B runs
  *   npm run bench -- --reference ../other-checkout   also measures that checkout's build
  *                                                    (its own npm ci and npm run build first)
  */
@@ -54,6 +55,7 @@ const { values: args } = parseArgs({
     reference: { type: 'string' },
     operations: { type: 'string' },
     observability: { type: 'boolean', default: false },
+    'throughput-only': { type: 'boolean', default: false },
   },
 });
 /** `--operations create` (or `list,one`): only these of the workload's operations. */
@@ -378,6 +380,11 @@ const checks = [
 ];
 for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.name}`);
 for (const problem of problems) console.error(`✗ ${problem}`);
+
+if (args['throughput-only']) {
+  otlpSink.close();
+  process.exit(problems.length > 0 ? 1 : 0);
+}
 
 // Pages at scale (bench/pages.ts): depth must not matter.
 const pageTimings = await measurePages({ smoke }).catch((error: unknown) => {

@@ -6,6 +6,9 @@
  *   out): Kysely prepares every query anew, and preparing costs about as much as
  *   running a small query. Reuse is safe because Kysely runs one query at a time
  *   on its single SQLite connection.
+ * - Rows come from SQLite as arrays and become objects here: better-sqlite3
+ *   builds an object through V8's C++ API one property at a time, which made
+ *   reading 100 todos of 11 columns cost about twice what it does this way.
  * - Booleans are bound as 1 and 0, which is how SQLite stores them; better-sqlite3
  *   refuses JavaScript booleans. Repositories then bind booleans the same way on
  *   both dialects.
@@ -24,23 +27,41 @@ function bindable(parameters: readonly unknown[]): unknown[] {
   return parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value));
 }
 
+/** Makes row objects from SQLite's arrays of values, for a statement with these columns. */
+function rowMaker(names: readonly string[]): (values: readonly unknown[]) => Record<string, unknown> {
+  return (values) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
+    return row;
+  };
+}
+
 class Statement implements SqliteStatement {
   readonly reader: boolean;
+  readonly #toRow: ((values: readonly unknown[]) => Record<string, unknown>) | undefined;
 
   constructor(private readonly statement: SQLite.Statement) {
     this.reader = statement.reader;
+    if (this.reader) {
+      statement.raw(true);
+      this.#toRow = rowMaker(statement.columns().map((column) => column.name));
+    }
   }
 
   all(parameters: readonly unknown[]): unknown[] {
-    return this.statement.all(bindable(parameters));
+    const rows = this.statement.all(bindable(parameters)) as unknown[][];
+    return this.#toRow ? rows.map(this.#toRow) : rows;
   }
 
   run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
     return this.statement.run(bindable(parameters));
   }
 
-  iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
-    return this.statement.iterate(bindable(parameters));
+  *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    const toRow = this.#toRow;
+    for (const values of this.statement.iterate(bindable(parameters)) as IterableIterator<unknown[]>) {
+      yield toRow ? toRow(values) : values;
+    }
   }
 }
 
