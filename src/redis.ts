@@ -3,8 +3,16 @@
  * the response cache and the rate limits each hold their own, and each goes on
  * without Redis while it is down. All reconnect alike, and say so in the log.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IoRedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+
+/**
+ * ioredis, loaded at the first connection: most servers (a laptop's, a single
+ * instance's) never connect, and loading it costs about 20 MiB of memory.
+ */
+const loadIoredis = (): typeof IoRedis => createRequire(import.meta.url)('ioredis') as typeof IoRedis;
 
 /** The longest wait between two reconnection attempts, on every connection of every instance. */
 export const MAX_RETRY_DELAY_MS = 2000;
@@ -38,7 +46,7 @@ export function observeRedisCommands(observer: RedisCommandObserver): () => void
  * logs each failure as a warning and each (re)connection as `redis connected`.
  */
 export function connectRedis(url: string, { role, whileDown, log }: RedisConnection, options: RedisOptions): Redis {
-  const redis = new Redis(url, {
+  const redis = new (loadIoredis().Redis)(url, {
     ...options,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
   });
