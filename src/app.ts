@@ -3,7 +3,6 @@
  * concern. `server.ts` starts it for real; tests build it the same way and
  * listen on a random port.
  */
-import cluster from 'node:cluster';
 import http from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
@@ -16,6 +15,7 @@ import { SessionTokens } from './accounts/tokens.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { ChangeBus } from './changes/change-bus.js';
 import { ClusterRelay } from './changes/cluster-relay.js';
+import { isClusterWorker } from './cluster.js';
 import { RedisRelay } from './changes/redis-relay.js';
 import { SessionWatch } from './changes/session-watch.js';
 import type { Config } from './config.js';
@@ -73,7 +73,7 @@ export async function createApp({
   const tracing = config.tracing.enabled ? new Tracing(config.tracing, dbSystem, spanExporter) : undefined;
   const redisRelay = config.redisUrl ? new RedisRelay(config.redisUrl, logger) : undefined;
   // A cluster's workers without Redis pass changes through their primary.
-  const relay = redisRelay ?? (cluster.isWorker ? new ClusterRelay() : undefined);
+  const relay = redisRelay ?? (isClusterWorker() ? new ClusterRelay() : undefined);
   // Read only at a scrape, by when `changes` exists.
   let subscriptionCount = (): number => 0;
   const metrics = config.metrics.enabled
@@ -182,7 +182,7 @@ export async function createApp({
       metrics,
       port: config.metrics.port,
       host: config.host,
-      servedByPrimary: cluster.isWorker,
+      servedByPrimary: isClusterWorker(),
     });
     const unobserve = database.observeStatements((sqlText, ms, failed) => metrics.statement(sqlText, ms, failed));
     app.addHook('onClose', (_instance, done) => {

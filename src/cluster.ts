@@ -12,8 +12,8 @@
  *   drained and stopped.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
 import { resolveAuthSecret } from './accounts/auth-secret.js';
 import { isRelayedChange } from './changes/cluster-relay.js';
@@ -23,8 +23,17 @@ import { migrateToLatest } from './db/migrate.js';
 import { createLogger, flushLogs } from './logger.js';
 import { METRICS_PATH } from './http/metrics.js';
 
-/** A worker that dies sooner than this after it started serving is replaced only after this long. */
+/** A worker that dies once serving is replaced after this long. */
 const RESTART_DELAY_MS = 1000;
+
+/** Set in the environment of the workers this primary forks. */
+const WORKER_MARK = 'TODO_GRAPHQL_CLUSTER_WORKER';
+
+/**
+ * Whether this process is one of our cluster's workers: not merely a cluster
+ * worker, which a process manager's cluster mode (PM2's) would make it too.
+ */
+export const isClusterWorker = (): boolean => cluster.isWorker && process.env[WORKER_MARK] === '1';
 
 export async function runPrimary(config: Config): Promise<void> {
   const logger = createLogger(config).child({ role: 'primary' });
@@ -45,23 +54,31 @@ export async function runPrimary(config: Config): Promise<void> {
 
   let stopping = false;
   let exitCode = 0;
+  /** Workers not yet exited (cluster.workers keeps one until it has also disconnected). */
+  const live = new Set<Worker>();
   const serving = new WeakSet<Worker>();
 
   const fork = (): void => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [WORKER_MARK]: '1' });
+    live.add(worker);
     worker.once('listening', () => serving.add(worker));
+    // A message sent to a worker that has just died fails here (EPIPE); its exit follows.
+    worker.on('error', (error) => logger.warn({ err: error, worker: worker.id }, 'a worker could not be reached'));
   };
 
   cluster.on('message', (sender, message: unknown) => {
     if (!isRelayedChange(message)) return;
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker && worker !== sender && worker.isConnected()) worker.send(message);
+    for (const worker of live) {
+      if (worker !== sender && worker.isConnected()) worker.send(message);
     }
   });
 
   cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) void exit(exitCode);
+      // A worker that did not drain cleanly makes the whole stop a failure.
+      if (code !== 0) exitCode = 1;
+      if (live.size === 0) void exit(exitCode);
       return;
     }
     if (!serving.has(worker)) {
@@ -71,18 +88,25 @@ export async function runPrimary(config: Config): Promise<void> {
       return;
     }
     logger.error({ worker: worker.id, code, signal }, 'a worker died: starting another');
-    setTimeout(() => stopping || fork(), RESTART_DELAY_MS).unref();
+    // Not unref'd: with every worker gone this timer is what keeps the primary up to replace them.
+    setTimeout(() => stopping || fork(), RESTART_DELAY_MS);
   });
 
   const metricsServer = config.metrics.enabled && config.metrics.port !== undefined ? serveMetrics(config) : undefined;
   if (metricsServer) {
-    await Promise.race([
-      once(metricsServer, 'listening'),
-      once(metricsServer, 'error').then(([error]) => {
-        logger.fatal({ err: error }, `METRICS_PORT ${config.metrics.port ?? ''} cannot be listened on`);
-        return exit(1);
-      }),
-    ]);
+    const listening = metricsServer;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        listening.once('listening', resolve);
+        listening.once('error', reject);
+      });
+    } catch (error) {
+      logger.fatal({ err: error }, `METRICS_PORT ${config.metrics.port ?? ''} cannot be listened on`);
+      await exit(1);
+    }
+    const { port } = listening.address() as AddressInfo;
+    logger.info({ url: `http://${config.host}:${port}${METRICS_PATH}` }, 'metrics of every worker served');
+    listening.on('error', (error) => logger.error({ err: error }, 'metrics listener failed'));
   } else if (config.metrics.enabled) {
     logger.warn('with WORKERS > 1, metrics are served only on METRICS_PORT, which is not set');
   }
@@ -105,12 +129,12 @@ export async function runPrimary(config: Config): Promise<void> {
     stopping = true;
     exitCode = code;
     logger.info({ signal }, 'stopping the workers');
-    const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) void exit(code);
-    for (const worker of workers) worker?.process.kill('SIGTERM');
+    if (live.size === 0) void exit(code);
+    for (const worker of live) worker.process.kill('SIGTERM');
   }
-  process.once('SIGTERM', (signal) => stop(signal));
-  process.once('SIGINT', (signal) => stop(signal));
+  // `on`, not `once`: a second signal (a process group's, or an impatient Ctrl-C) must not kill the primary mid-drain.
+  process.on('SIGTERM', (signal) => stop(signal));
+  process.on('SIGINT', (signal) => stop(signal));
 }
 
 /** The workers' metrics, summed, at GET /metrics on METRICS_PORT. */

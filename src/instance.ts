@@ -1,19 +1,23 @@
 /**
  * One server process: database → migrations → HTTP server, and a graceful
  * shutdown on SIGTERM/SIGINT. Run alone, or as one of a cluster's workers,
- * whose primary has migrated the database already (src/cluster/primary.ts).
+ * whose primary has migrated the database already (src/cluster.ts).
  */
-import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { AggregatorRegistry } from 'prom-client';
 import { resolveAuthSecret } from './accounts/auth-secret.js';
 import { createApp, GRAPHQL_PATH } from './app.js';
+import { isClusterWorker } from './cluster.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger, flushLogs } from './logger.js';
 
 export async function runInstance(config: Config): Promise<void> {
+  // A worker answers the primary's metrics requests from the start (with nothing until its app
+  // exists), so that a scrape during its start does not wait out prom-client's timeout.
+  if (isClusterWorker()) new AggregatorRegistry();
   const logger = createLogger(config);
   const database = openDatabase(config.database, {
     poolSize: config.databasePoolSize,
@@ -24,7 +28,7 @@ export async function runInstance(config: Config): Promise<void> {
 
   let authSecret: string;
   try {
-    if (cluster.isPrimary) {
+    if (!isClusterWorker()) {
       const { results = [] } = await migrateToLatest(database);
       for (const { migrationName } of results) logger.info({ migration: migrationName }, 'migration applied');
     }
@@ -85,6 +89,9 @@ export async function runInstance(config: Config): Promise<void> {
     process.exit(0);
   }
 
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
+  // A cluster's worker may hear SIGTERM twice (its process group's, then its primary's): the
+  // second must not kill it mid-drain. Alone, a second Ctrl-C still stops the process at once.
+  const listen = isClusterWorker() ? process.on.bind(process) : process.once.bind(process);
+  listen('SIGTERM', (signal) => void shutdown(signal));
+  listen('SIGINT', (signal) => void shutdown(signal));
 }

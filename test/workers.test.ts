@@ -169,6 +169,36 @@ describe('two workers: starting and stopping', () => {
     await db.drop();
   });
 
+  it('drains every worker when the whole process group gets SIGTERM (as systemd sends it)', async () => {
+    const db = await databaseTargets[0]?.create();
+    assert.ok(db);
+    const server = await startCluster({ DATABASE_URL: db.url });
+    const workers = workersOf(server.child.pid ?? 0);
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    // Each worker hears it directly, then again from the primary.
+    for (const worker of workers) process.kill(worker, 'SIGTERM');
+    server.child.kill('SIGTERM');
+    assert.equal(await exited, 0, server.stdout() + server.stderr());
+    assert.equal(server.stdout().split('"msg":"stopped"').length - 1, 2, 'both workers drained and stopped');
+    await db.drop();
+  });
+
+  it('replaces every worker when all of them die at once', async () => {
+    const db = await databaseTargets[0]?.create();
+    assert.ok(db);
+    // A port of its own: with none left listening, the cluster listens anew, on PORT.
+    const server = await startCluster({ DATABASE_URL: db.url, PORT: String(await freePort()) });
+    try {
+      for (const worker of workersOf(server.child.pid ?? 0)) process.kill(worker, 'SIGKILL');
+      await until(() => listening(server) === 4, 'two new workers listening');
+      const result = await postOnNewConnection(server.url, createTodo('after all died'));
+      assert.equal(result.data.createTodo.success, true);
+    } finally {
+      assert.equal(await server.stop('SIGTERM'), 0);
+      await db.drop();
+    }
+  });
+
   it('stops, exit 1, when its workers cannot listen', async () => {
     const db = await databaseTargets[0]?.create();
     assert.ok(db);

@@ -1,7 +1,7 @@
 /**
  * Changes across the worker processes of one cluster (WORKERS > 1) without
  * Redis: each worker sends its messages to the primary over the cluster's IPC
- * channel, and the primary passes them to every other worker (src/cluster/primary.ts).
+ * channel, and the primary passes them to every other worker (src/cluster.ts).
  * With REDIS_URL set, the Redis relay reaches every worker of every instance instead.
  */
 import type { BusMessage, Relay } from './change-bus.js';
@@ -25,7 +25,8 @@ export class ClusterRelay implements Relay {
   send(message: BusMessage): void {
     // A worker whose primary is gone is about to be gone too; nothing to relay to.
     if (!process.connected) return;
-    process.send?.({ type: 'todo-graphql:change', message } satisfies RelayedChange);
+    // A primary gone meanwhile is not an error to throw at the mutation that announced the change.
+    process.send?.({ type: 'todo-graphql:change', message } satisfies RelayedChange, undefined, {}, () => undefined);
   }
 
   listen(deliver: (message: BusMessage) => void): void {

@@ -173,6 +173,8 @@ export class Metrics {
       gauge({
         name: 'todo_graphql_redis_relay_connected',
         help: 'Whether the Redis relay of live updates across instances is connected (1) or not (0); absent without REDIS_URL.',
+        // Summed over a cluster's workers it would read N; connected means every worker is.
+        aggregator: 'min',
         collect() {
           this.set(relayConnected() ? 1 : 0);
         },
