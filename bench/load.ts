@@ -12,8 +12,8 @@
  *
  * Usage: node --import tsx bench/load.ts '<LoadPlan as JSON>'
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { cpuSeconds } from './proc.js';
 import { nearestRank } from './stats.js';
 
 export interface LoadTarget {
@@ -31,8 +31,6 @@ export interface LoadPlan {
   /** Measured windows per target. */
   readonly windows: number;
   readonly windowSeconds: number;
-  /** Clock ticks per second of /proc/<pid>/stat times (getconf CLK_TCK). */
-  readonly clockTicksPerSecond: number;
 }
 
 export interface LoadResult {
@@ -55,19 +53,8 @@ interface Tally {
   readonly latencies: number[];
 }
 
-/** CPU time (user + system, all threads) the processes have used so far. */
-function cpuSeconds(pids: readonly number[], ticksPerSecond: number): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / ticksPerSecond;
-}
-
 async function window(plan: LoadPlan, target: LoadTarget, seconds: number, tally?: Tally): Promise<void> {
-  const cpuBefore = tally ? cpuSeconds(target.pids, plan.clockTicksPerSecond) : 0;
+  const cpuBefore = tally ? cpuSeconds(target.pids) : 0;
   const instance = autocannon({
     url: target.url,
     connections: plan.connections,
@@ -97,7 +84,7 @@ async function window(plan: LoadPlan, target: LoadTarget, seconds: number, tally
   }
   const result = await instance;
   if (!tally) return;
-  tally.cpuSeconds += cpuSeconds(target.pids, plan.clockTicksPerSecond) - cpuBefore;
+  tally.cpuSeconds += cpuSeconds(target.pids) - cpuBefore;
   tally.responses += result.requests.total;
   tally.seconds += result.duration;
   tally.failures += result.errors + result.timeouts;

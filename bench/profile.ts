@@ -15,7 +15,7 @@
  * is about half a second in "other JavaScript"), and the profiler adds a
  * little to every figure.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/ports.js';
+import { cpuSeconds } from './proc.js';
 import { seedTemplate } from './seed.js';
 import { hasTaskset, pinned, root, stopServer, waitUntilServing } from './servers.js';
 import { operations as workload } from './workload.js';
@@ -70,7 +71,6 @@ const NATIVE: Readonly<Record<string, string>> = {
   'HTTP: node:http and sockets': 'HTTP: system calls (writev, read: the kernel, loopback included)',
 };
 const GC = 'garbage collection';
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 const UNATTRIBUTED = 'V8 and native code outside JavaScript ((program))';
 
 interface ProfileNode {
@@ -155,9 +155,9 @@ async function profileOperation(operation: (typeof workload)[number], template: 
   try {
     await waitUntilServing(url);
     await load(3);
-    const cpuBefore = cpuSeconds(child.pid ?? 0);
+    const cpuBefore = cpuSeconds([child.pid ?? 0]);
     const result = await load(Number(args.seconds));
-    const cpuMicrosPerRequest = ((cpuSeconds(child.pid ?? 0) - cpuBefore) * 1e6) / result.requests.total;
+    const cpuMicrosPerRequest = ((cpuSeconds([child.pid ?? 0]) - cpuBefore) * 1e6) / result.requests.total;
     await stopServer(child);
     const [file] = readdirSync(profileDir);
     if (!file) throw new Error('the server wrote no profile');
@@ -170,12 +170,6 @@ async function profileOperation(operation: (typeof workload)[number], template: 
   } finally {
     await stopServer(child);
   }
-}
-
-/** CPU time (user + system, all threads) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 // The load generator (this process) on core 1, away from the server's core 0: the profiler

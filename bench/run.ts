@@ -20,7 +20,7 @@
  *   npm run bench -- --reference ../other-checkout   also measures that checkout's build
  *                                                    (its own npm ci and npm run build first)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -97,8 +97,6 @@ interface RunResult extends LoadResult {
   readonly sampleBody: string;
 }
 
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
-
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
@@ -159,7 +157,6 @@ async function measure(operation: Operation, template: string, workDir: string):
       warmupSeconds: warmup,
       windows,
       windowSeconds,
-      clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
     });
     const result = (contender: Contender): RunResult => {
       const server = servers[contender];
