@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'src/graphql/resolvers-types.generated.ts'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', 'src/graphql/resolvers-types.generated.ts', 'web/src/gql/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

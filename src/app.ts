@@ -33,6 +33,7 @@ import cors from './http/cors.js';
 import httpErrors, { JSON_TYPE } from './http/errors.js';
 import { errorBody } from './graphql/errors.js';
 import graphiqlAssets from './http/graphiql.js';
+import webApp from './http/web-app.js';
 import health from './http/health.js';
 import metricsPlugin from './http/metrics.js';
 import { Metrics } from './metrics/metrics.js';
@@ -218,6 +219,7 @@ export async function createApp({
   app.addHook('preClose', async () => changes.close());
   await app.register(health, { database });
   if (config.graphiql) await app.register(graphiqlAssets);
+  if (config.webApp) await app.register(webApp);
   const gate = { db: database.db, sessions, rateLimits: app.rateLimits, corsOrigins, metrics };
   await app.register(graphqlRoutes, {
     path: GRAPHQL_PATH,

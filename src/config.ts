@@ -32,6 +32,8 @@ export interface Config {
   readonly sqliteSynchronous: SqliteSynchronous;
   /** Serve the GraphiQL IDE to browsers at `GET /graphql`. */
   readonly graphiql: boolean;
+  /** Serve the web app (dist/web) at `/`; off for API-only deployments. */
+  readonly webApp: boolean;
   /** Replace unexpected error messages with a generic one in responses. */
   readonly maskErrors: boolean;
   /** Answer the tutorial's operations without login, on the shared anonymous space. */
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
       v.toUpperCase(),
     ),
     graphiql: read.boolean('GRAPHIQL', !production),
+    webApp: read.boolean('WEB_APP', true),
     maskErrors: read.boolean('MASK_ERRORS', production),
     allowAnonymous: read.boolean('ALLOW_ANONYMOUS', true),
     authSecret: read.raw('AUTH_SECRET'),

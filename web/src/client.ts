@@ -1,0 +1,148 @@
+/**
+ * The app's GraphQL client: urql with the normalized cache, queries and
+ * mutations over HTTP to /graphql (the session cookie authenticates them), and
+ * live changes over WebSocket (graphql-ws) on the same path.
+ *
+ * The socket is kept up for as long as the client lives: it retries for ever,
+ * with a capped backoff, and it is closed when the browser goes offline or a
+ * ping goes unanswered, because a socket on a dead network can look open for
+ * minutes. Events missed while it was down are not replayed by the server, so
+ * each reconnection tells the screens to read their data again (`onCaughtUp`).
+ */
+import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import { createClient as createSocketClient } from 'graphql-ws';
+import { createCache } from './cache';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+export interface ApiClient {
+  readonly client: Client;
+  readonly status: () => LiveStatus;
+  /** Calls `listener` on each change of the status; returns the unsubscribe. */
+  readonly onStatus: (listener: () => void) => () => void;
+  /** Calls `listener` after every reconnection, when data may have changed unseen. */
+  readonly onReconnected: (listener: () => void) => () => void;
+  /** Calls `listener` when the server ends the session (signed out elsewhere, expired). */
+  readonly onSessionEnded: (listener: () => void) => () => void;
+  readonly dispose: () => void;
+}
+
+const SESSION_ENDED = 4401;
+const PONG_TIMEOUT_MS = 5_000;
+const KEEP_ALIVE_MS = 15_000;
+const MAX_RETRY_WAIT_MS = 10_000;
+
+export function createApiClient(): ApiClient {
+  let status: LiveStatus = navigator.onLine ? 'connecting' : 'offline';
+  const statusListeners = new Set<() => void>();
+  const reconnectListeners = new Set<() => void>();
+  const sessionListeners = new Set<() => void>();
+  const setStatus = (next: LiveStatus): void => {
+    if (next === status) return;
+    status = next;
+    for (const listener of statusListeners) listener();
+  };
+
+  let socket: WebSocket | undefined;
+  let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  let wakeRetry: (() => void) | undefined;
+  let disposed = false;
+  const closeSocket = (reason: string): void => {
+    if (socket?.readyState === WebSocket.OPEN) socket.close(4408, reason);
+  };
+  const socketClient = createSocketClient({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
+    lazy: false,
+    // The connection ends for good when this client is disposed, or when the
+    // server closes it because the session ended (4401: signed out elsewhere,
+    // expired), which graphql-ws never retries.
+    onNonLazyError: (error) => {
+      if (disposed) return;
+      if (error instanceof CloseEvent && error.code === SESSION_ENDED)
+        for (const listener of sessionListeners) listener();
+      else console.error('The live connection failed:', error);
+    },
+    keepAlive: KEEP_ALIVE_MS,
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    // A backoff with jitter, cut short when the browser comes back online.
+    retryWait: (retries) =>
+      new Promise((resolve) => {
+        const waitMs = Math.min(500 * 2 ** retries, MAX_RETRY_WAIT_MS) * (0.5 + Math.random() / 2);
+        const timer = setTimeout(wake, waitMs);
+        function wake(): void {
+          clearTimeout(timer);
+          wakeRetry = undefined;
+          resolve();
+        }
+        wakeRetry = wake;
+      }),
+    on: {
+      connected: (connected, _payload, wasRetry) => {
+        socket = connected as WebSocket;
+        setStatus('live');
+        if (wasRetry) for (const listener of reconnectListeners) listener();
+      },
+      closed: () => {
+        socket = undefined;
+        clearTimeout(pongTimer);
+        setStatus(navigator.onLine ? 'reconnecting' : 'offline');
+      },
+      ping: (received) => {
+        if (!received) pongTimer = setTimeout(() => closeSocket('No pong'), PONG_TIMEOUT_MS);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongTimer);
+      },
+    },
+  });
+  const wentOffline = (): void => {
+    setStatus('offline');
+    closeSocket('Offline');
+  };
+  const cameOnline = (): void => {
+    setStatus(socket ? 'live' : 'reconnecting');
+    wakeRetry?.();
+  };
+  addEventListener('offline', wentOffline);
+  addEventListener('online', cameOnline);
+
+  const client = new Client({
+    url: '/graphql',
+    exchanges: [
+      createCache(),
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({
+            unsubscribe: socketClient.subscribe({ ...request, query: request.query ?? '' }, sink),
+          }),
+        }),
+      }),
+    ],
+  });
+
+  return {
+    client,
+    status: () => status,
+    onStatus: (listener) => {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
+    onReconnected: (listener) => {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
+    onSessionEnded: (listener) => {
+      sessionListeners.add(listener);
+      return () => sessionListeners.delete(listener);
+    },
+    dispose: () => {
+      disposed = true;
+      removeEventListener('offline', wentOffline);
+      removeEventListener('online', cameOnline);
+      clearTimeout(pongTimer);
+      void socketClient.dispose();
+    },
+  };
+}

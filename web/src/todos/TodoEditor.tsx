@@ -1,0 +1,117 @@
+/** Changes a todo's fields (only those edited are sent), moves it, or deletes it after asking. */
+import { useId, useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
+import type { ListsQuery as ListsData, Priority, TodoFieldsFragment, TodoInput } from '../gql/graphql';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { DeleteTodosMutation, UpdateTodoMutation } from './operations';
+import { PrioritySelect } from './PrioritySelect';
+
+interface Props {
+  todo: TodoFieldsFragment;
+  lists: ListsData['lists'];
+  onClose: () => void;
+}
+
+export function TodoEditor({ todo, lists, onClose }: Props) {
+  const [description, setDescription] = useState(todo.description);
+  const [notes, setNotes] = useState(todo.notes ?? '');
+  const [priority, setPriority] = useState<Priority>(todo.priority);
+  const [dueOn, setDueOn] = useState(todo.dueOn);
+  const [listId, setListId] = useState(todo.list.id);
+  const [errors, setErrors] = useState<readonly PayloadError[]>([]);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [updateState, update] = useMutation(UpdateTodoMutation);
+  const [, deleteTodos] = useMutation(DeleteTodosMutation);
+  const id = useId();
+  const writable = lists.filter((list) => list.access !== 'VIEWER' || list.id === todo.list.id);
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const input: TodoInput = {};
+    if (description !== todo.description) input.description = description;
+    if (notes !== (todo.notes ?? '')) input.notes = notes === '' ? null : notes;
+    if (priority !== todo.priority) input.priority = priority;
+    if (dueOn !== todo.dueOn) input.dueOn = dueOn;
+    if (listId !== todo.list.id) input.list = listId;
+    if (Object.keys(input).length === 0) {
+      onClose();
+      return;
+    }
+    const payload = (await update({ todo: todo.id, input })).data?.updateTodo;
+    setErrors(payload?.errors ?? []);
+    if (payload?.status) onClose();
+  }
+
+  async function remove() {
+    setConfirmingDelete(false);
+    const payload = (await deleteTodos({ todos: [todo.id] })).data?.deleteTodos;
+    setErrors(payload?.errors ?? []);
+  }
+
+  return (
+    <form className="todo-editor" aria-label={`Edit “${todo.description}”`} onSubmit={(event) => void save(event)}>
+      <label htmlFor={`${id}-description`}>Description</label>
+      <input
+        id={`${id}-description`}
+        value={description}
+        maxLength={1000}
+        required
+        onChange={(event) => setDescription(event.target.value)}
+      />
+      <label htmlFor={`${id}-notes`}>Notes</label>
+      <textarea
+        id={`${id}-notes`}
+        value={notes}
+        maxLength={10000}
+        rows={3}
+        onChange={(event) => setNotes(event.target.value)}
+      />
+      <div className="row wrap">
+        <span>
+          <PrioritySelect id={`${id}-priority`} value={priority} onChange={setPriority} />
+        </span>
+        <span>
+          <label htmlFor={`${id}-due`}>Due date</label>
+          <input
+            id={`${id}-due`}
+            type="date"
+            value={dueOn}
+            required
+            onChange={(event) => setDueOn(event.target.value)}
+          />
+        </span>
+        <span>
+          <label htmlFor={`${id}-list`}>List</label>
+          <select id={`${id}-list`} value={listId} onChange={(event) => setListId(event.target.value)}>
+            {writable.map((list) => (
+              <option key={list.id} value={list.id}>
+                {list.name}
+              </option>
+            ))}
+          </select>
+        </span>
+      </div>
+      <ErrorMessages errors={errors} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={updateState.fetching}>
+          Save
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger push-end" onClick={() => setConfirmingDelete(true)}>
+          Delete
+        </button>
+      </div>
+      <ConfirmDialog
+        open={confirmingDelete}
+        title="Delete this todo?"
+        message={`“${todo.description}” will be deleted. This cannot be undone.`}
+        confirmLabel="Delete todo"
+        onConfirm={() => void remove()}
+        onCancel={() => setConfirmingDelete(false)}
+      />
+    </form>
+  );
+}

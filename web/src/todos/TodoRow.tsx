@@ -1,0 +1,80 @@
+/** One todo: done or not, what and when, and (for those who may change it) select and edit. */
+import { useState } from 'react';
+import { useMutation } from 'urql';
+import type { ListsQuery as ListsData, TodoFieldsFragment } from '../gql/graphql';
+import { formatDate, todayUtc } from '../ui/dates';
+import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { PRIORITY_NAMES } from './filters';
+import { CompleteTodosMutation, ReopenTodosMutation } from './operations';
+import { TodoEditor } from './TodoEditor';
+
+interface Props {
+  todo: TodoFieldsFragment;
+  readOnly: boolean;
+  lists: ListsData['lists'];
+  selected: boolean;
+  onToggleSelected: (id: string, on: boolean) => void;
+}
+
+export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected }: Props) {
+  const [editing, setEditing] = useState(false);
+  const [errors, setErrors] = useState<readonly PayloadError[]>([]);
+  const [, complete] = useMutation(CompleteTodosMutation);
+  const [, reopen] = useMutation(ReopenTodosMutation);
+  // Optimistic: the box shows the click at once; a refused change (or a failed request) puts it back.
+  // (Graphcache's own optimistic layer stalled the page's queries when the live
+  // event for the same todo overtook the mutation's answer: docs/web-app.md.)
+  const [pendingDone, setPendingDone] = useState<boolean | null>(null);
+  const completed = pendingDone ?? todo.completed;
+  const overdue = !completed && todo.dueOn < todayUtc();
+
+  async function setDone(done: boolean) {
+    setPendingDone(done);
+    const { data, error } = done ? await complete({ todos: [todo.id] }) : await reopen({ todos: [todo.id] });
+    const payload = data ? ('completeTodos' in data ? data.completeTodos : data.reopenTodos) : undefined;
+    setPendingDone(null);
+    setErrors(
+      payload?.errors ?? (error ? [{ code: 'NETWORK', message: 'The change could not be saved. Try again.' }] : []),
+    );
+  }
+
+  return (
+    <li className={`todo${completed ? ' done' : ''}`} data-todo-id={todo.id}>
+      <div className="todo-line">
+        {!readOnly && (
+          <input
+            type="checkbox"
+            className="select"
+            aria-label={`Select “${todo.description}”`}
+            checked={selected}
+            onChange={(event) => onToggleSelected(todo.id, event.target.checked)}
+          />
+        )}
+        <input
+          type="checkbox"
+          className="done-box"
+          aria-label={`Done: “${todo.description}”`}
+          checked={completed}
+          disabled={readOnly}
+          onChange={(event) => void setDone(event.target.checked)}
+        />
+        <span className="description">{todo.description}</span>
+        <span className={`due${overdue ? ' overdue' : ''}`}>
+          {overdue ? 'Overdue: ' : 'Due '}
+          <time dateTime={todo.dueOn}>{formatDate(todo.dueOn)}</time>
+        </span>
+        {todo.priority !== 'NORMAL' && (
+          <span className={`badge priority-${todo.priority.toLowerCase()}`}>{PRIORITY_NAMES[todo.priority]}</span>
+        )}
+        {!readOnly && (
+          <button type="button" className="link" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            Edit<span className="visually-hidden"> “{todo.description}”</span>
+          </button>
+        )}
+      </div>
+      {todo.notes && !editing && <p className="notes">{todo.notes}</p>}
+      <ErrorMessages errors={errors} />
+      {editing && <TodoEditor todo={todo} lists={lists} onClose={() => setEditing(false)} />}
+    </li>
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * A payload's errors, announced to screen readers. The server's messages are
+ * written for people; the code picks a friendlier one where the context of a
+ * screen says more.
+ */
+import { graphql } from '../gql';
+
+/** Why a mutation was refused, as every payload of the API says it; each operation selects it. */
+export const PayloadErrorFragment = graphql(`
+  fragment PayloadError on Error {
+    code
+    message
+    field
+  }
+`);
+
+export interface PayloadError {
+  readonly code: string;
+  readonly message: string;
+  readonly field?: string | null;
+}
+
+const FRIENDLIER: Record<string, string> = {
+  INVALID_CREDENTIALS: 'That username and password do not match an account.',
+  USERNAME_TAKEN: 'That username is taken. Pick another one.',
+  RATE_LIMITED: 'Too many attempts. Wait a minute and try again.',
+  UNAUTHENTICATED: 'Your session has ended. Sign in again.',
+  CANNOT_DELETE_INBOX: 'The Inbox cannot be deleted.',
+};
+
+export function messageOf(error: PayloadError): string {
+  // The server's NOT_FOUND names the todo or list by its id, which means nothing to a person.
+  if (error.code === 'NOT_FOUND' && error.field !== 'username')
+    return 'That no longer exists, or you may no longer change it.';
+  return FRIENDLIER[error.code] ?? error.message;
+}
+
+export function ErrorMessages({ errors }: { errors: readonly PayloadError[] | null | undefined }) {
+  if (!errors?.length) return null;
+  return (
+    <div className="errors" role="alert">
+      {errors.map((error, index) => (
+        <p key={index} data-code={error.code}>
+          {messageOf(error)}
+        </p>
+      ))}
+    </div>
+  );
+}
