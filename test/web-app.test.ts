@@ -43,7 +43,7 @@ async function addTodo(page: Page, description: string, dueOn: string, priority:
 const shown = (page: Page) => page.locator('li.todo .description').allTextContents();
 
 for (const target of databaseTargets) {
-  describe(`the web app on ${target.name}`, { skip }, () => {
+  describe(`the web app on ${target.name}`, { skip: skip ?? target.skip }, () => {
     const fixture = useServer(target);
     let browser: Browser;
     before(async () => (browser = await launchChromium()));
