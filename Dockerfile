@@ -15,6 +15,8 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+# The web app, built into dist/web and served at /.
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 # better-sqlite3 needs only its compiled addon at run time: its SQLite sources and
 # object files are about 30 MB the image would carry for nothing.
