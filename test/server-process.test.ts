@@ -125,6 +125,10 @@ describe('`npm start`, as a process manager runs it', () => {
       const descendants = descendantsOf(pid);
       assert.equal(descendants.length, 1, 'npm has one descendant, the server');
       assert.equal((await queryServer(npm.url, listTodos)).status, 200);
+      // It built the web app too, and serves it.
+      const app = await fetch(npm.url);
+      assert.equal(app.status, 200);
+      assert.match(await app.text(), /<div id="root"><\/div>/);
 
       assert.equal(await npm.stop(signal), 0, npm.stderr());
       assert.match(npm.stdout(), /"msg":"stopped"/);

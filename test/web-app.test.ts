@@ -134,6 +134,32 @@ for (const target of databaseTargets) {
       await page.getByRole('heading', { name: 'Inbox', level: 2 }).waitFor();
       await todoRow(page, 'Pay the grocer').waitFor();
 
+      // By keyboard alone: add a todo with Enter, complete it with Space.
+      await page.getByRole('form', { name: 'Add a todo' }).getByLabel('New todo').focus();
+      await page.keyboard.type('Post the letter');
+      await page.keyboard.press('Enter');
+      await todoRow(page, 'Post the letter').waitFor();
+      await todoRow(page, 'Post the letter').getByLabel('Done: “Post the letter”').focus();
+      await page.keyboard.press('Space');
+      await until(
+        () => todoRow(page, 'Post the letter').getByLabel('Done: “Post the letter”').isChecked(),
+        'done by Space',
+      );
+
+      // Rename a list, and delete another after confirming.
+      await nav.getByRole('link', { name: /Groceries/ }).click();
+      await page.getByRole('button', { name: 'Rename' }).click();
+      await page.getByLabel('List name').fill('Food');
+      await page.getByLabel('List name').press('Enter');
+      await nav.getByRole('link', { name: /Food/ }).waitFor();
+      await page.getByLabel('New list').fill('Spare');
+      await page.getByRole('button', { name: 'Add list' }).click();
+      await page.getByRole('heading', { name: 'Spare', level: 2 }).waitFor();
+      await page.getByRole('button', { name: 'Delete list' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete “Spare”?' });
+      await confirm.getByRole('button', { name: 'Delete list' }).click();
+      await nav.getByRole('link', { name: /Spare/ }).waitFor({ state: 'detached' });
+
       // The server holds what the screen shows.
       const cookie = await sessionCookie(context);
       const answer = await fetch(fixture.server.graphqlUrl, {
@@ -143,8 +169,8 @@ for (const target of databaseTargets) {
       });
       assert.deepEqual(((await answer.json()) as { data: unknown }).data, {
         lists: [
-          { name: 'Inbox', openCount: 1, doneCount: 0 },
-          { name: 'Groceries', openCount: 1, doneCount: 0 },
+          { name: 'Inbox', openCount: 1, doneCount: 1 },
+          { name: 'Food', openCount: 1, doneCount: 0 },
         ],
       });
       assert.deepEqual(problems, []);
