@@ -32,13 +32,13 @@ async function graphql(
   query: string,
   variables: Record<string, unknown>,
   token?: string,
-): Promise<Record<string, never>> {
+): Promise<Record<string, unknown>> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data: Record<string, never>; errors?: unknown };
+  const body = (await response.json()) as { data: Record<string, unknown>; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
 }

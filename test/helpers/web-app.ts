@@ -64,12 +64,8 @@ interface AxeViolation {
 export async function assertAccessible(page: Page, screen: string): Promise<void> {
   // Evaluated over the DevTools protocol, which the page's CSP (no inline scripts) does not govern.
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const { axe } = globalThis as unknown as {
-      axe: { run(context: Document): Promise<{ violations: AxeViolation[] }> };
-    };
-    return (await axe.run(document)).violations;
-  });
+  // As text: the page's globals (axe, document) are not this Node program's.
+  const violations = await page.evaluate<AxeViolation[]>('axe.run(document).then((result) => result.violations)');
   const serious = violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map(
