@@ -28,7 +28,7 @@ export async function openApp(browser: Browser, url: string, options: BrowserCon
     // A request the test made fail on purpose (offline, server away) is logged by the browser; nothing else may be.
     if (
       message.type() === 'error' &&
-      !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket/.test(message.text())
+      !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|WebSocket/.test(message.text())
     )
       problems.push(`console error: ${message.text()}`);
   });

@@ -52,16 +52,9 @@ export function createApiClient(): ApiClient {
   };
   const socketClient = createSocketClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
-    lazy: false,
-    // The connection ends for good when this client is disposed, or when the
-    // server closes it because the session ended (4401: signed out elsewhere,
-    // expired), which graphql-ws never retries.
-    onNonLazyError: (error) => {
-      if (disposed) return;
-      if (error instanceof CloseEvent && error.code === SESSION_ENDED)
-        for (const listener of sessionListeners) listener();
-      else console.error('The live connection failed:', error);
-    },
+    // Connected while a subscription needs it (the workspace's `changes`), so a
+    // client made and dropped at once (React's StrictMode does that) opens nothing.
+    lazy: true,
     keepAlive: KEEP_ALIVE_MS,
     retryAttempts: Infinity,
     shouldRetry: () => true,
@@ -83,10 +76,13 @@ export function createApiClient(): ApiClient {
         setStatus('live');
         if (wasRetry) for (const listener of reconnectListeners) listener();
       },
-      closed: () => {
+      closed: (event) => {
         socket = undefined;
         clearTimeout(pongTimer);
         setStatus(navigator.onLine ? 'reconnecting' : 'offline');
+        // The server ended the session (signed out elsewhere, expired): graphql-ws does not retry that.
+        if (!disposed && event instanceof CloseEvent && event.code === SESSION_ENDED)
+          for (const listener of sessionListeners) listener();
       },
       ping: (received) => {
         if (!received) pongTimer = setTimeout(() => closeSocket('No pong'), PONG_TIMEOUT_MS);
