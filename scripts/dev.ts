@@ -1,5 +1,5 @@
 /**
- * `npm run dev`: the API under `tsx watch` (restarted on every change to src/)
+ * `npm run dev`: the API under `node --watch` (restarted on every change to src/)
  * and the web app from Vite's dev server (hot reload), which proxies /graphql
  * to the API. Open the address Vite prints. Ctrl-C stops both.
  *

@@ -24,6 +24,7 @@ const skip = chromiumSkipReason();
 
 const CREATE_LIST = 'mutation ($name: String!) { createList(input: { name: $name }) { list { id } } }';
 const ADD_TODO = 'mutation ($input: TodoInput!) { addTodo(input: $input) { status todo { id } } }';
+const UPDATE_TODO = 'mutation ($todo: ID!, $input: TodoInput!) { updateTodo(todo: $todo, input: $input) { status } }';
 const SHARE = `mutation ($list: ID!, $username: String!, $role: ListRole!) {
   shareList(list: $list, username: $username, role: $role) { status }
 }`;
@@ -141,6 +142,31 @@ for (const target of databaseTargets) {
         assert.deepEqual(problems, []);
         await context.close();
       }
+    });
+
+    it("saves only what the user edited, keeping another user's change made while the editor was open", async () => {
+      const owner = await register(fixture.server, 'ona');
+      const added = await call(fixture.server, ADD_TODO, { input: { description: 'Plan the trip' } }, owner);
+      const todo = (added.body.data?.addTodo as { todo: { id: string } }).todo.id;
+      const { page, context, problems } = await openApp(browser, fixture.server.url);
+      await signInInApp(page, 'ona');
+      await todoRow(page, 'Plan the trip').getByRole('button', { name: /Edit/ }).click();
+      const editor = page.getByRole('form', { name: 'Edit “Plan the trip”' });
+      await editor.getByLabel('Notes').fill('Trains, not planes');
+      // Meanwhile, elsewhere (another tab of the same user), the priority changes; it arrives live.
+      await call(fixture.server, UPDATE_TODO, { todo, input: { priority: 'URGENT' } }, owner);
+      await todoRow(page, 'Plan the trip').locator('.badge', { hasText: 'Urgent' }).waitFor();
+      await editor.getByRole('button', { name: 'Save' }).click();
+      await todoRow(page, 'Plan the trip').getByText('Trains, not planes').waitFor();
+      const answer = await call(
+        fixture.server,
+        `{ node(id: "${todo}") { ... on Todo { priority notes } } }`,
+        {},
+        owner,
+      );
+      assert.deepEqual(answer.body.data?.node, { priority: 'URGENT', notes: 'Trains, not planes' });
+      assert.deepEqual(problems, []);
+      await context.close();
     });
 
     it('rolls an optimistic completion back when the server refuses it', async () => {

@@ -13,11 +13,10 @@ import { Workspace } from './Workspace';
 export function App() {
   const [{ api, generation }, setSession] = useState(() => ({ api: createApiClient(), generation: 0 }));
   const newSession = useCallback(() => {
-    setSession((previous) => {
-      previous.api.dispose();
-      return { api: createApiClient(), generation: previous.generation + 1 };
-    });
-  }, []);
+    api.dispose();
+    const next = createApiClient();
+    setSession((previous) => ({ api: next, generation: previous.generation + 1 }));
+  }, [api]);
   // A session ended by the server (signed out in another tab, expired) starts over at the sign-in screen.
   useEffect(() => api.onSessionEnded(newSession), [api, newSession]);
   return (
@@ -30,13 +29,15 @@ export function App() {
 function Session({ onSessionChange }: { onSessionChange: () => void }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: MeQuery, requestPolicy: 'network-only' });
   const [anonymous, setAnonymous] = useState(false);
+  // A session that ended (expired, signed out elsewhere) is answered 401, and its cookie cleared: sign in again.
+  const sessionEnded = error?.response instanceof Response && error.response.status === 401;
   if (fetching && !data)
     return (
       <p className="loading" role="status">
         Loading…
       </p>
     );
-  if (error && !data)
+  if (error && !data && !sessionEnded)
     return (
       <main className="centered">
         <p role="alert">The server cannot be reached: {error.message}</p>

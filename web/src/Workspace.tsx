@@ -8,6 +8,8 @@ import { ListsQuery } from './lists/operations';
 import { LiveIndicator } from './live/LiveIndicator';
 import { useCatchUp } from './live/api-client';
 import { useLiveChanges } from './live/useLiveChanges';
+import { useLastData } from './ui/use-last-data';
+import { ErrorMessages, errorsOf, type PayloadError } from './ui/ErrorMessages';
 
 interface Props {
   user: { id: string; username: string } | null;
@@ -34,10 +36,11 @@ export function Workspace({ user, onSignOut }: Props) {
   const [{ data, fetching, error }, refetchLists] = useQuery({ query: ListsQuery });
   const [logoutState, logout] = useMutation(LogoutMutation);
   const [selectedId, select] = useSelectedListId();
+  const [signOutError, setSignOutError] = useState<readonly PayloadError[]>([]);
   useLiveChanges();
   useCatchUp(useCallback(() => refetchLists({ requestPolicy: 'network-only' }), [refetchLists]));
 
-  const lists = data?.lists ?? [];
+  const lists = useLastData(data?.lists, fetching) ?? [];
   const selected = lists.find((list) => list.id === selectedId) ?? lists.find((list) => list.isInbox) ?? lists[0];
 
   return (
@@ -51,12 +54,17 @@ export function Workspace({ user, onSignOut }: Props) {
             type="button"
             disabled={logoutState.fetching}
             onClick={() => {
-              if (user) void logout({}).then(onSignOut);
-              else onSignOut();
+              if (!user) onSignOut();
+              else
+                void logout({}).then((result) => {
+                  if (result.data?.logout.status) onSignOut();
+                  else setSignOutError(errorsOf(result, null));
+                });
             }}
           >
             {user ? 'Sign out' : 'Sign in'}
           </button>
+          <ErrorMessages errors={signOutError} />
         </div>
       </header>
       <ListsNav lists={lists} selectedId={selected?.id ?? null} onSelect={select} canCreate={user !== null} />

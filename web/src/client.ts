@@ -47,9 +47,12 @@ export function createApiClient(): ApiClient {
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeRetry: (() => void) | undefined;
   let disposed = false;
-  const closeSocket = (reason: string): void => {
-    if (socket?.readyState === WebSocket.OPEN) socket.close(4408, reason);
+  // Not socket.close(): on a dead network its closing handshake can wait for
+  // minutes. terminate() ends it at once, and graphql-ws then retries.
+  const closeSocket = (): void => {
+    if (socket) socketClient.terminate();
   };
+  let everConnected = false;
   const socketClient = createSocketClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
     // Connected while a subscription needs it (the workspace's `changes`), so a
@@ -71,10 +74,13 @@ export function createApiClient(): ApiClient {
         wakeRetry = wake;
       }),
     on: {
-      connected: (connected, _payload, wasRetry) => {
+      connected: (connected) => {
         socket = connected as WebSocket;
         setStatus('live');
-        if (wasRetry) for (const listener of reconnectListeners) listener();
+        // Any connection after the first may have missed changes: after a retry,
+        // and after a subscription ended by an error was made again (useLiveChanges).
+        if (everConnected) for (const listener of reconnectListeners) listener();
+        everConnected = true;
       },
       closed: (event) => {
         socket = undefined;
@@ -85,7 +91,7 @@ export function createApiClient(): ApiClient {
           for (const listener of sessionListeners) listener();
       },
       ping: (received) => {
-        if (!received) pongTimer = setTimeout(() => closeSocket('No pong'), PONG_TIMEOUT_MS);
+        if (!received) pongTimer = setTimeout(() => closeSocket(), PONG_TIMEOUT_MS);
       },
       pong: (received) => {
         if (received) clearTimeout(pongTimer);
@@ -94,7 +100,7 @@ export function createApiClient(): ApiClient {
   });
   const wentOffline = (): void => {
     setStatus('offline');
-    closeSocket('Offline');
+    closeSocket();
   };
   const cameOnline = (): void => {
     setStatus(socket ? 'live' : 'reconnecting');
@@ -134,6 +140,7 @@ export function createApiClient(): ApiClient {
       return () => sessionListeners.delete(listener);
     },
     dispose: () => {
+      if (disposed) return;
       disposed = true;
       removeEventListener('offline', wentOffline);
       removeEventListener('online', cameOnline);

@@ -5,7 +5,8 @@ import type { ListsQuery as ListsData } from '../gql/graphql';
 import { useCatchUp } from '../live/api-client';
 import { TodoPanel } from '../todos/TodoPanel';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { useLastData } from '../ui/use-last-data';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { DeleteListMutation, ListDetailsQuery, RenameListMutation } from './operations';
 import { SharePanel } from './SharePanel';
 
@@ -22,7 +23,7 @@ const ROLE_NOTE = {
 } as const;
 
 export function ListView({ listId, lists, onDeleted }: Props) {
-  const [{ data, fetching }, refetch] = useQuery({ query: ListDetailsQuery, variables: { list: listId } });
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ListDetailsQuery, variables: { list: listId } });
   useCatchUp(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));
   const [renameState, rename] = useMutation(RenameListMutation);
   const [, deleteList] = useMutation(DeleteListMutation);
@@ -32,9 +33,10 @@ export function ListView({ listId, lists, onDeleted }: Props) {
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const id = useId();
 
-  const list = data?.list;
+  const list = useLastData(data?.list, fetching);
   if (!list) {
     if (fetching) return <p role="status">Loading…</p>;
+    if (error) return <p role="alert">The list could not be loaded: {error.message}</p>;
     return <p role="alert">This list no longer exists, or it is no longer shared with you.</p>;
   }
   const owner = list.access === 'OWNER';
@@ -42,15 +44,17 @@ export function ListView({ listId, lists, onDeleted }: Props) {
   async function submitRename(event: FormEvent) {
     event.preventDefault();
     if (editingName === null) return;
-    const payload = (await rename({ list: listId, name: editingName })).data?.updateList;
-    setErrors(payload?.errors ?? []);
+    const result = await rename({ list: listId, name: editingName });
+    const payload = result.data?.updateList;
+    setErrors(errorsOf(result, payload));
     if (payload?.status) setEditingName(null);
   }
 
   async function confirmDelete() {
     setConfirmingDelete(false);
-    const payload = (await deleteList({ list: listId })).data?.deleteList;
-    setErrors(payload?.errors ?? []);
+    const result = await deleteList({ list: listId });
+    const payload = result.data?.deleteList;
+    setErrors(errorsOf(result, payload));
     if (payload?.status) onDeleted();
   }
 

@@ -2,7 +2,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import type { ListsQuery as ListsData } from '../gql/graphql';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { CreateListMutation } from './operations';
 
 type List = ListsData['lists'][number];
@@ -22,8 +22,9 @@ export function ListsNav({ lists, selectedId, onSelect, canCreate }: Props) {
 
   async function create(event: FormEvent) {
     event.preventDefault();
-    const payload = (await createList({ name })).data?.createList;
-    setErrors(payload?.errors ?? []);
+    const result = await createList({ name });
+    const payload = result.data?.createList;
+    setErrors(errorsOf(result, payload));
     if (payload?.list) {
       setName('');
       onSelect(payload.list.id);
@@ -46,8 +47,9 @@ export function ListsNav({ lists, selectedId, onSelect, canCreate }: Props) {
             >
               <span className="list-name">{list.name}</span>
               {list.access !== 'OWNER' && list.owner && <span className="shared-by">from {list.owner.username}</span>}
-              <span className="count" aria-label={`${list.openCount} open`}>
+              <span className="count">
                 {list.openCount}
+                <span className="visually-hidden"> open</span>
               </span>
             </a>
           </li>

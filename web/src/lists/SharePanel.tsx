@@ -2,7 +2,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import type { ListRole } from '../gql/graphql';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { ShareListMutation, UnshareListMutation } from './operations';
 
 interface Member {
@@ -28,14 +28,15 @@ export function SharePanel({ listId, members, canManage }: Props) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const payload = (await share({ list: listId, username, role })).data?.shareList;
-    setErrors(payload?.errors ?? []);
+    const result = await share({ list: listId, username, role });
+    const payload = result.data?.shareList;
+    setErrors(errorsOf(result, payload));
     if (payload?.status) setUsername('');
   }
 
   async function remove(member: string) {
-    const payload = (await unshare({ list: listId, username: member })).data?.unshareList;
-    setErrors(payload?.errors ?? []);
+    const result = await unshare({ list: listId, username: member });
+    setErrors(errorsOf(result, result.data?.unshareList));
   }
 
   return (

@@ -1,9 +1,9 @@
 /** Acts on every selected todo at once: the API changes all of them or none. */
 import { useId, useState } from 'react';
-import { useMutation } from 'urql';
+import { useMutation, type OperationResult } from 'urql';
 import type { ListsQuery as ListsData } from '../gql/graphql';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { CompleteTodosMutation, DeleteTodosMutation, MoveTodosMutation, ReopenTodosMutation } from './operations';
 
 interface Props {
@@ -22,9 +22,14 @@ export function BulkBar({ selected, targets, onDone }: Props) {
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const id = useId();
 
-  async function run(action: () => Promise<{ status: boolean; errors?: readonly PayloadError[] | null } | undefined>) {
-    const payload = await action();
-    setErrors(payload?.errors ?? []);
+  /** Runs a bulk mutation; `payloadOf` picks its answer out of the result. */
+  async function run<Data>(
+    pending: Promise<OperationResult<Data>>,
+    payloadOf: (data: Data) => { status: boolean; errors?: readonly PayloadError[] | null },
+  ) {
+    const result = await pending;
+    const payload = result.data && payloadOf(result.data);
+    setErrors(errorsOf(result, payload));
     if (payload?.status) onDone();
   }
 
@@ -32,13 +37,10 @@ export function BulkBar({ selected, targets, onDone }: Props) {
   return (
     <section className="bulk-bar" aria-label="Selected todos">
       <p>{count}</p>
-      <button
-        type="button"
-        onClick={() => void run(async () => (await complete({ todos: selected })).data?.completeTodos)}
-      >
+      <button type="button" onClick={() => void run(complete({ todos: selected }), (data) => data.completeTodos)}>
         Complete
       </button>
-      <button type="button" onClick={() => void run(async () => (await reopen({ todos: selected })).data?.reopenTodos)}>
+      <button type="button" onClick={() => void run(reopen({ todos: selected }), (data) => data.reopenTodos)}>
         Reopen
       </button>
       <label htmlFor={`${id}-target`}>Move to</label>
@@ -53,7 +55,7 @@ export function BulkBar({ selected, targets, onDone }: Props) {
       <button
         type="button"
         disabled={target === ''}
-        onClick={() => void run(async () => (await move({ todos: selected, list: target })).data?.moveTodos)}
+        onClick={() => void run(move({ todos: selected, list: target }), (data) => data.moveTodos)}
       >
         Move
       </button>
@@ -68,7 +70,7 @@ export function BulkBar({ selected, targets, onDone }: Props) {
         confirmLabel="Delete todos"
         onConfirm={() => {
           setConfirmingDelete(false);
-          void run(async () => (await deleteTodos({ todos: selected })).data?.deleteTodos);
+          void run(deleteTodos({ todos: selected }), (data) => data.deleteTodos);
         }}
         onCancel={() => setConfirmingDelete(false)}
       />

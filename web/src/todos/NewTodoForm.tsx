@@ -3,7 +3,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import type { Priority } from '../gql/graphql';
 import { todayUtc } from '../ui/dates';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { AddTodoMutation } from './operations';
 import { PrioritySelect } from './PrioritySelect';
 
@@ -18,11 +18,9 @@ export function NewTodoForm({ listId }: { listId: string }) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const payload = (await addTodo({ input: { description, priority, list: listId, dueOn: dueOn || todayUtc() } })).data
-      ?.addTodo;
-    setErrors(
-      payload?.errors ?? (payload ? [] : [{ code: 'NETWORK', message: 'The todo could not be saved. Try again.' }]),
-    );
+    const result = await addTodo({ input: { description, priority, list: listId, dueOn: dueOn || todayUtc() } });
+    const payload = result.data?.addTodo;
+    setErrors(errorsOf(result, payload));
     if (payload?.status) {
       setDescription('');
       descriptionInput.current?.focus();

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import type { ListsQuery as ListsData, Priority, TodoFieldsFragment, TodoInput } from '../gql/graphql';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { DeleteTodosMutation, UpdateTodoMutation } from './operations';
 import { PrioritySelect } from './PrioritySelect';
 
@@ -11,9 +11,13 @@ interface Props {
   todo: TodoFieldsFragment;
   lists: ListsData['lists'];
   onClose: () => void;
+  onRemoved: () => void;
 }
 
-export function TodoEditor({ todo, lists, onClose }: Props) {
+export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
+  // The todo as the editor opened it: only what the user changed is sent, so a
+  // change someone else makes meanwhile (arriving live in `todo`) is not undone.
+  const [original] = useState(todo);
   const [description, setDescription] = useState(todo.description);
   const [notes, setNotes] = useState(todo.notes ?? '');
   const [priority, setPriority] = useState<Priority>(todo.priority);
@@ -29,24 +33,27 @@ export function TodoEditor({ todo, lists, onClose }: Props) {
   async function save(event: FormEvent) {
     event.preventDefault();
     const input: TodoInput = {};
-    if (description !== todo.description) input.description = description;
-    if (notes !== (todo.notes ?? '')) input.notes = notes === '' ? null : notes;
-    if (priority !== todo.priority) input.priority = priority;
-    if (dueOn !== todo.dueOn) input.dueOn = dueOn;
-    if (listId !== todo.list.id) input.list = listId;
+    if (description !== original.description) input.description = description;
+    if (notes !== (original.notes ?? '')) input.notes = notes === '' ? null : notes;
+    if (priority !== original.priority) input.priority = priority;
+    if (dueOn !== original.dueOn) input.dueOn = dueOn;
+    if (listId !== original.list.id) input.list = listId;
     if (Object.keys(input).length === 0) {
       onClose();
       return;
     }
-    const payload = (await update({ todo: todo.id, input })).data?.updateTodo;
-    setErrors(payload?.errors ?? []);
+    const result = await update({ todo: todo.id, input });
+    const payload = result.data?.updateTodo;
+    setErrors(errorsOf(result, payload));
     if (payload?.status) onClose();
   }
 
   async function remove() {
     setConfirmingDelete(false);
-    const payload = (await deleteTodos({ todos: [todo.id] })).data?.deleteTodos;
-    setErrors(payload?.errors ?? []);
+    const result = await deleteTodos({ todos: [todo.id] });
+    const payload = result.data?.deleteTodos;
+    setErrors(errorsOf(result, payload));
+    if (payload?.status) onRemoved();
   }
 
   return (

@@ -1,34 +1,43 @@
-/** One page of todos; the last page shown loads the next when it scrolls into view. */
+/**
+ * One page of todos, followed by the next page (after this page's end as it is
+ * now) while the user has scrolled that far, or by what loads it.
+ */
 import { useCallback, useEffect, useRef } from 'react';
 import { useQuery } from 'urql';
 import type { ListsQuery as ListsData, TodoFilter, TodoOrder } from '../gql/graphql';
 import { useCatchUp } from '../live/api-client';
+import { useLastData } from '../ui/use-last-data';
 import { TodoPageQuery } from './operations';
 import { TodoRow } from './TodoRow';
 
 export const PAGE_SIZE = 50;
 
 interface Props {
-  listId: string;
+  /** 0 for the first page. */
+  depth: number;
   after: string | null;
+  /** How many pages the user has scrolled to. */
+  pageCount: number;
+  onShowPages: (count: number) => void;
+  listId: string;
   filter: TodoFilter;
   orderBy: TodoOrder;
-  isLast: boolean;
   readOnly: boolean;
   lists: ListsData['lists'];
   selected: ReadonlySet<string>;
   onToggleSelected: (id: string, on: boolean) => void;
-  onMore: (after: string) => void;
+  onTodoRemoved: () => void;
 }
 
 export function TodoPage(props: Props) {
-  const { listId, after, filter, orderBy, isLast, onMore } = props;
+  const { depth, after, pageCount, onShowPages, listId, filter, orderBy } = props;
   const [{ data, fetching, error }, refetch] = useQuery({
     query: TodoPageQuery,
     variables: { list: listId, first: PAGE_SIZE, after, filter, orderBy },
   });
   useCatchUp(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));
-  const connection = data?.list?.todos;
+  const showNext = useCallback(() => onShowPages(depth + 2), [onShowPages, depth]);
+  const connection = useLastData(data?.list?.todos, fetching);
   const next = connection?.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
 
   if (!connection) {
@@ -54,9 +63,16 @@ export function TodoPage(props: Props) {
           lists={props.lists}
           selected={props.selected.has(node.id)}
           onToggleSelected={props.onToggleSelected}
+          onRemoved={props.onTodoRemoved}
         />
       ))}
-      {isLast && next && <LoadMore onVisible={() => onMore(next)} />}
+      {next &&
+        (depth + 1 < pageCount ? (
+          <TodoPage {...props} depth={depth + 1} after={next} />
+        ) : (
+          // Not while this page is loading: its end may be about to move.
+          !fetching && <LoadMore onVisible={showNext} />
+        ))}
     </>
   );
 }

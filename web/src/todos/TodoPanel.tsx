@@ -1,12 +1,14 @@
 /**
  * A list's todos: the form for a new one, the filter bar, the bulk actions for
  * the todos selected, and the todos themselves, a page at a time as the user
- * scrolls. Each page is its own query by cursor, so any page can be read again
- * alone when a change makes it stale, and none repeats or skips a todo.
+ * scrolls. Each page is its own query, after the end of the page before it as
+ * that page is now: when a change moves todos between pages, each page reads
+ * itself again and the next follows, so none repeats or skips a todo.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import type { ListsQuery as ListsData } from '../gql/graphql';
+import { useLastData } from '../ui/use-last-data';
 import { BulkBar } from './BulkBar';
 import { FilterBar } from './FilterBar';
 import { DEFAULT_VIEW, toApi, type TodoView } from './filters';
@@ -22,13 +24,17 @@ interface Props {
 
 export function TodoPanel({ listId, lists, readOnly }: Props) {
   const [view, setView] = useState<TodoView>(DEFAULT_VIEW);
-  const [pageCursors, setPageCursors] = useState<readonly (string | null)[]>([null]);
+  const [pageCount, setPageCount] = useState(1);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const summary = useRef<HTMLParagraphElement>(null);
   const changeView = useCallback((next: TodoView) => {
     setView(next);
-    setPageCursors([null]);
+    setPageCount(1);
     setSelected(new Set());
   }, []);
+  // Where focus goes when what had it (a bulk action's bar, a deleted todo's editor) is gone.
+  const focusSummary = useCallback(() => summary.current?.focus(), []);
+  const showPages = useCallback((count: number) => setPageCount((shown) => Math.max(shown, count)), []);
   const toggle = useCallback((id: string, on: boolean) => {
     setSelected((previous) => {
       const next = new Set(previous);
@@ -40,20 +46,27 @@ export function TodoPanel({ listId, lists, readOnly }: Props) {
   const { filter, orderBy } = toApi(view);
   const targets = lists.filter((list) => list.id !== listId && list.access !== 'VIEWER');
   // The first page's query, which its TodoPage runs too (urql asks the server once), says how many match.
-  const [{ data }] = useQuery({
+  const [{ data, fetching }] = useQuery({
     query: TodoPageQuery,
     variables: { list: listId, first: PAGE_SIZE, after: null, filter, orderBy },
   });
-  const totalCount = data?.list?.todos.totalCount;
+  const totalCount = useLastData(data?.list?.todos.totalCount, fetching);
 
   return (
     <div className="todo-panel">
       {!readOnly && <NewTodoForm listId={listId} />}
       <FilterBar view={view} onChange={changeView} />
       {!readOnly && selected.size > 0 && (
-        <BulkBar selected={[...selected]} targets={targets} onDone={() => setSelected(new Set())} />
+        <BulkBar
+          selected={[...selected]}
+          targets={targets}
+          onDone={() => {
+            setSelected(new Set());
+            focusSummary();
+          }}
+        />
       )}
-      <p className="summary" role="status">
+      <p className="summary" role="status" ref={summary} tabIndex={-1}>
         {totalCount === undefined
           ? ''
           : totalCount === 0
@@ -61,23 +74,22 @@ export function TodoPanel({ listId, lists, readOnly }: Props) {
             : `${totalCount} ${totalCount === 1 ? 'todo' : 'todos'}`}
       </p>
       <ul className="todos" aria-label="Todos">
-        {pageCursors.map((after, index) => (
-          <TodoPage
-            key={after ?? 'first'}
-            listId={listId}
-            after={after}
-            filter={filter}
-            orderBy={orderBy}
-            isLast={index === pageCursors.length - 1}
-            readOnly={readOnly}
-            lists={lists}
-            selected={selected}
-            onToggleSelected={toggle}
-            onMore={(cursor) =>
-              setPageCursors((cursors) => (cursors.includes(cursor) ? cursors : [...cursors, cursor]))
-            }
-          />
-        ))}
+        <TodoPage
+          // A new filter or order starts the pages over.
+          key={JSON.stringify(view)}
+          depth={0}
+          after={null}
+          pageCount={pageCount}
+          onShowPages={showPages}
+          listId={listId}
+          filter={filter}
+          orderBy={orderBy}
+          readOnly={readOnly}
+          lists={lists}
+          selected={selected}
+          onToggleSelected={toggle}
+          onTodoRemoved={focusSummary}
+        />
       </ul>
     </div>
   );

@@ -1,9 +1,9 @@
 /** One todo: done or not, what and when, and (for those who may change it) select and edit. */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useMutation } from 'urql';
 import type { ListsQuery as ListsData, TodoFieldsFragment } from '../gql/graphql';
 import { formatDate, todayUtc } from '../ui/dates';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { PRIORITY_NAMES } from './filters';
 import { CompleteTodosMutation, ReopenTodosMutation } from './operations';
 import { TodoEditor } from './TodoEditor';
@@ -14,10 +14,16 @@ interface Props {
   lists: ListsData['lists'];
   selected: boolean;
   onToggleSelected: (id: string, on: boolean) => void;
+  /** Called once the todo is deleted from its editor, so focus can go somewhere that still exists. */
+  onRemoved: () => void;
 }
 
-export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected }: Props) {
+export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onRemoved }: Props) {
   const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  // A todo that leaves the page (deleted, moved, filtered out) leaves the selection too,
+  // so a bulk action never reaches todos the user no longer sees.
+  useEffect(() => () => onToggleSelected(todo.id, false), [todo.id, onToggleSelected]);
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const [, complete] = useMutation(CompleteTodosMutation);
   const [, reopen] = useMutation(ReopenTodosMutation);
@@ -30,12 +36,11 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected }: P
 
   async function setDone(done: boolean) {
     setPendingDone(done);
-    const { data, error } = done ? await complete({ todos: [todo.id] }) : await reopen({ todos: [todo.id] });
+    const result = done ? await complete({ todos: [todo.id] }) : await reopen({ todos: [todo.id] });
+    const { data } = result;
     const payload = data ? ('completeTodos' in data ? data.completeTodos : data.reopenTodos) : undefined;
     setPendingDone(null);
-    setErrors(
-      payload?.errors ?? (error ? [{ code: 'NETWORK', message: 'The change could not be saved. Try again.' }] : []),
-    );
+    setErrors(errorsOf(result, payload));
   }
 
   return (
@@ -55,7 +60,8 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected }: P
           className="done-box"
           aria-label={`Done: “${todo.description}”`}
           checked={completed}
-          disabled={readOnly}
+          // One change at a time: a quick second click would race the first.
+          disabled={readOnly || pendingDone !== null}
           onChange={(event) => void setDone(event.target.checked)}
         />
         <span className="description">{todo.description}</span>
@@ -67,14 +73,30 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected }: P
           <span className={`badge priority-${todo.priority.toLowerCase()}`}>{PRIORITY_NAMES[todo.priority]}</span>
         )}
         {!readOnly && (
-          <button type="button" className="link" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+          <button
+            ref={editButton}
+            type="button"
+            className="link"
+            aria-expanded={editing}
+            onClick={() => setEditing(!editing)}
+          >
             Edit<span className="visually-hidden"> “{todo.description}”</span>
           </button>
         )}
       </div>
       {todo.notes && !editing && <p className="notes">{todo.notes}</p>}
       <ErrorMessages errors={errors} />
-      {editing && <TodoEditor todo={todo} lists={lists} onClose={() => setEditing(false)} />}
+      {editing && (
+        <TodoEditor
+          todo={todo}
+          lists={lists}
+          onClose={() => {
+            setEditing(false);
+            editButton.current?.focus();
+          }}
+          onRemoved={onRemoved}
+        />
+      )}
     </li>
   );
 }

@@ -3,6 +3,7 @@
  * written for people; the code picks a friendlier one where the context of a
  * screen says more.
  */
+import type { CombinedError } from 'urql';
 import { graphql } from '../gql';
 
 /** Why a mutation was refused, as every payload of the API says it; each operation selects it. */
@@ -27,6 +28,26 @@ const FRIENDLIER: Record<string, string> = {
   UNAUTHENTICATED: 'Your session has ended. Sign in again.',
   CANNOT_DELETE_INBOX: 'The Inbox cannot be deleted.',
 };
+
+/**
+ * What a form shows after a mutation: the payload's errors, or, when no
+ * payload came back, why the request itself failed (offline, session ended,
+ * rate limited).
+ */
+export function errorsOf(
+  result: { readonly error?: CombinedError | undefined },
+  payload: { readonly errors?: readonly PayloadError[] | null } | null | undefined,
+): readonly PayloadError[] {
+  if (payload) return payload.errors ?? [];
+  if (!result.error) return [];
+  const [first] = result.error.graphQLErrors;
+  const code = first?.extensions.code;
+  return [
+    first
+      ? { code: typeof code === 'string' ? code : 'ERROR', message: first.message }
+      : { code: 'NETWORK', message: 'The server could not be reached. Check the connection and try again.' },
+  ];
+}
 
 export function messageOf(error: PayloadError): string {
   // The server's NOT_FOUND names the todo or list by its id, which means nothing to a person.
