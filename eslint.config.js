@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -24,6 +25,8 @@ export default tseslint.config(
       ],
     },
   },
+  // The web app's components: hooks called in order, effects with every dependency.
+  { files: ['web/**/*.{ts,tsx}'], extends: [reactHooks.configs.flat.recommended] },
   { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
   prettier,
 );

@@ -3,6 +3,7 @@
  * written for people; the code picks a friendlier one where the context of a
  * screen says more.
  */
+import { useState } from 'react';
 import type { CombinedError } from 'urql';
 import { graphql } from '../gql';
 
@@ -57,9 +58,13 @@ export function messageOf(error: PayloadError): string {
 }
 
 export function ErrorMessages({ errors }: { errors: readonly PayloadError[] | null | undefined }) {
+  // A new alert element for every new answer: screen readers announce an alert
+  // when it appears, not when the same text is set again.
+  const [answer, setAnswer] = useState({ errors, count: 0 });
+  if (answer.errors !== errors) setAnswer({ errors, count: answer.count + 1 });
   if (!errors?.length) return null;
   return (
-    <div className="errors" role="alert">
+    <div className="errors" role="alert" key={answer.count}>
       {errors.map((error, index) => (
         <p key={index} data-code={error.code}>
           {messageOf(error)}

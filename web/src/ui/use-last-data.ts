@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useState } from 'react';
 
 /**
  * A query's last data while it reads again. After an invalidation Graphcache
@@ -7,7 +7,8 @@ import { useRef } from 'react';
  * its state (the pages scrolled to, the filters, the selection).
  */
 export function useLastData<T>(data: T | null | undefined, fetching: boolean): T | null | undefined {
-  const last = useRef(data);
-  if (data != null) last.current = data;
-  return data ?? (fetching ? last.current : data);
+  // Kept as state, set while rendering: React's pattern for a value from an earlier render.
+  const [last, setLast] = useState(data);
+  if (data != null && data !== last) setLast(data);
+  return data ?? (fetching ? last : data);
 }
