@@ -198,8 +198,13 @@ for (const target of databaseTargets) {
         .click();
       await page.getByText('250 todos', { exact: true }).waitFor();
       assert.equal(await page.locator('li.todo').count(), 50, 'one page at first');
+      // By keyboard: reaching "Load more todos" brings the next page, and its first todo takes the focus.
+      await page.getByRole('button', { name: 'Load more todos' }).focus();
+      await until(async () => (await page.locator('li.todo').count()) === 100, '100 todos shown');
+      const focused = await page.evaluate<string | null>("document.activeElement.getAttribute('aria-label')");
+      assert.equal(focused, 'Done: “Todo 051”', 'the first new todo has the focus');
       // Scrolling to the end brings the next page, until there is none.
-      for (let shownCount = 50; shownCount < 250; shownCount += 50) {
+      for (let shownCount = 100; shownCount < 250; shownCount += 50) {
         await page.mouse.wheel(0, 100_000);
         await until(
           async () => (await page.locator('li.todo').count()) === shownCount + 50,

@@ -40,7 +40,7 @@ export function Workspace({ user, onSignOut }: Props) {
   useLiveChanges();
   useCatchUp(useCallback(() => refetchLists({ requestPolicy: 'network-only' }), [refetchLists]));
 
-  const lists = useLastData(data?.lists, fetching) ?? [];
+  const lists = useLastData(data, error)?.lists ?? [];
   const selected = lists.find((list) => list.id === selectedId) ?? lists.find((list) => list.isInbox) ?? lists[0];
 
   return (

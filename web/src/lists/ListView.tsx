@@ -33,7 +33,7 @@ export function ListView({ listId, lists, onDeleted }: Props) {
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const id = useId();
 
-  const list = useLastData(data?.list, fetching);
+  const list = useLastData(data, error)?.list;
   if (!list) {
     if (fetching) return <p role="status">Loading…</p>;
     if (error) return <p role="alert">The list could not be loaded: {error.message}</p>;

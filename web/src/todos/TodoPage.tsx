@@ -18,7 +18,9 @@ interface Props {
   after: string | null;
   /** How many pages the user has scrolled to. */
   pageCount: number;
-  onShowPages: (count: number) => void;
+  onShowPages: (count: number, withFocus: boolean) => void;
+  /** The page whose first todo takes the focus when it appears. */
+  focusedPage: number | null;
   listId: string;
   filter: TodoFilter;
   orderBy: TodoOrder;
@@ -36,8 +38,8 @@ export function TodoPage(props: Props) {
     variables: { list: listId, first: PAGE_SIZE, after, filter, orderBy },
   });
   useCatchUp(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));
-  const showNext = useCallback(() => onShowPages(depth + 2), [onShowPages, depth]);
-  const connection = useLastData(data?.list?.todos, fetching);
+  const showNext = useCallback((withFocus: boolean) => onShowPages(depth + 2, withFocus), [onShowPages, depth]);
+  const connection = useLastData(data, error)?.list?.todos;
   const next = connection?.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
 
   if (!connection) {
@@ -55,7 +57,7 @@ export function TodoPage(props: Props) {
   }
   return (
     <>
-      {connection.edges.map(({ node }) => (
+      {connection.edges.map(({ node }, index) => (
         <TodoRow
           key={node.id}
           todo={node}
@@ -64,6 +66,7 @@ export function TodoPage(props: Props) {
           selected={props.selected.has(node.id)}
           onToggleSelected={props.onToggleSelected}
           onRemoved={props.onTodoRemoved}
+          takeFocus={index === 0 && props.focusedPage === depth}
         />
       ))}
       {next &&
@@ -77,21 +80,26 @@ export function TodoPage(props: Props) {
   );
 }
 
-/** Asks for the next page when it scrolls into view; a button for keyboards and screen readers. */
-function LoadMore({ onVisible }: { onVisible: () => void }) {
+/**
+ * Asks for the next page when it scrolls into view; a button for keyboards and
+ * screen readers. Tabbing to the button scrolls it into view, which loads the
+ * page and removes the button: its focus then goes to the first new todo.
+ */
+function LoadMore({ onVisible }: { onVisible: (hadFocus: boolean) => void }) {
   const item = useRef<HTMLLIElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const element = item.current;
     if (!element) return;
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) onVisible();
+      if (entries.some((entry) => entry.isIntersecting)) onVisible(document.activeElement === button.current);
     });
     observer.observe(element);
     return () => observer.disconnect();
   }, [onVisible]);
   return (
     <li ref={item} className="load-more">
-      <button type="button" onClick={onVisible}>
+      <button type="button" ref={button} onClick={() => onVisible(true)}>
         Load more todos
       </button>
     </li>

@@ -34,7 +34,12 @@ export function TodoPanel({ listId, lists, readOnly }: Props) {
   }, []);
   // Where focus goes when what had it (a bulk action's bar, a deleted todo's editor) is gone.
   const focusSummary = useCallback(() => summary.current?.focus(), []);
-  const showPages = useCallback((count: number) => setPageCount((shown) => Math.max(shown, count)), []);
+  // The page asked for from a focused "Load more" button: its first todo takes the focus the button had.
+  const [focusedPage, setFocusedPage] = useState<number | null>(null);
+  const showPages = useCallback((count: number, withFocus: boolean) => {
+    setPageCount((shown) => Math.max(shown, count));
+    setFocusedPage(withFocus ? count - 1 : null);
+  }, []);
   const toggle = useCallback((id: string, on: boolean) => {
     setSelected((previous) => {
       const next = new Set(previous);
@@ -46,11 +51,11 @@ export function TodoPanel({ listId, lists, readOnly }: Props) {
   const { filter, orderBy } = toApi(view);
   const targets = lists.filter((list) => list.id !== listId && list.access !== 'VIEWER');
   // The first page's query, which its TodoPage runs too (urql asks the server once), says how many match.
-  const [{ data, fetching }] = useQuery({
+  const [{ data, error }] = useQuery({
     query: TodoPageQuery,
     variables: { list: listId, first: PAGE_SIZE, after: null, filter, orderBy },
   });
-  const totalCount = useLastData(data?.list?.todos.totalCount, fetching);
+  const totalCount = useLastData(data, error)?.list?.todos.totalCount;
 
   return (
     <div className="todo-panel">
@@ -81,6 +86,7 @@ export function TodoPanel({ listId, lists, readOnly }: Props) {
           after={null}
           pageCount={pageCount}
           onShowPages={showPages}
+          focusedPage={focusedPage}
           listId={listId}
           filter={filter}
           orderBy={orderBy}

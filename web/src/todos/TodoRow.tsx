@@ -16,9 +16,11 @@ interface Props {
   onToggleSelected: (id: string, on: boolean) => void;
   /** Called once the todo is deleted from its editor, so focus can go somewhere that still exists. */
   onRemoved: () => void;
+  /** Focus this row's done box when it appears (the first of a page asked for by keyboard). */
+  takeFocus?: boolean;
 }
 
-export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onRemoved }: Props) {
+export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onRemoved, takeFocus = false }: Props) {
   const [editing, setEditing] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
   // A todo that leaves the page (deleted, moved, filtered out) leaves the selection too,
@@ -58,6 +60,7 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onR
         <input
           type="checkbox"
           className="done-box"
+          autoFocus={takeFocus}
           aria-label={`Done: “${todo.description}”`}
           checked={completed}
           // One change at a time: a quick second click would race the first.
