@@ -3,8 +3,9 @@
  * and the web app from Vite's dev server (hot reload), which proxies /graphql
  * to the API. Open the address Vite prints. Ctrl-C stops both.
  *
- * API_PORT (default 4000) is where the API listens; the page's origin is
- * Vite's, which the proxy keeps, so the session cookie works as in production.
+ * API_PORT (default 4000) is where the API listens, WEB_PORT (default 5173)
+ * where Vite does; the page's origin is Vite's, which the proxy keeps, so the
+ * session cookie works as in production.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'vite';
@@ -16,7 +17,11 @@ const api = spawn(process.execPath, ['--import', 'tsx', '--watch', 'src/server.t
   env: { ...process.env, PORT: apiPort, WEB_APP: 'false' },
 });
 process.env.API_URL = `http://127.0.0.1:${apiPort}`;
-const web = await createServer({ configFile: 'web/vite.config.ts' });
+const webPort = process.env.WEB_PORT ? Number(process.env.WEB_PORT) : undefined;
+const web = await createServer({
+  configFile: 'web/vite.config.ts',
+  ...(webPort !== undefined && { server: { port: webPort, strictPort: true } }),
+});
 await web.listen();
 web.printUrls();
 
