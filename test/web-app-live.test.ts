@@ -18,7 +18,14 @@ import { startServerProcess } from './helpers/process.js';
 import { TEST_AUTH_SECRET } from './helpers/server.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { until } from './helpers/until.js';
-import { assertAccessible, clickCheckbox, openApp, signInInApp, type AppPage } from './helpers/web-app.js';
+import {
+  assertAccessible,
+  clickCheckbox,
+  openApp,
+  registerInApp,
+  signInInApp,
+  type AppPage,
+} from './helpers/web-app.js';
 
 const skip = chromiumSkipReason();
 
@@ -253,10 +260,7 @@ for (const target of databaseTargets) {
       const env = { DATABASE_URL: db.url, AUTH_SECRET: TEST_AUTH_SECRET };
       let server = await startServerProcess({ ...env, PORT: String(port) });
       const app: AppPage = await openApp(browser, server.url);
-      await app.page.getByRole('button', { name: 'Create an account' }).click();
-      await app.page.getByLabel('Username').fill('rita');
-      await app.page.getByLabel('Password').fill(PASSWORD);
-      await app.page.getByRole('button', { name: 'Create an account' }).click();
+      await registerInApp(app.page, 'rita');
       await liveStatus(app.page, 'Live');
       assert.equal(await server.stop('SIGTERM'), 0);
       await liveStatus(app.page, 'Reconnecting…');

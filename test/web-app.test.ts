@@ -162,12 +162,8 @@ for (const target of databaseTargets) {
 
       // The server holds what the screen shows.
       const cookie = await sessionCookie(context);
-      const answer = await fetch(fixture.server.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie },
-        body: JSON.stringify({ query: '{ lists { name openCount doneCount } }' }),
-      });
-      assert.deepEqual(((await answer.json()) as { data: unknown }).data, {
+      const answer = await call(fixture.server, '{ lists { name openCount doneCount } }', {}, { cookie });
+      assert.deepEqual(answer.body.data, {
         lists: [
           { name: 'Inbox', openCount: 1, doneCount: 1 },
           { name: 'Food', openCount: 1, doneCount: 0 },

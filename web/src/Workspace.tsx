@@ -1,14 +1,13 @@
 /** The signed-in (or anonymous) screen: the lists beside the chosen list's todos. */
 import { useCallback, useEffect, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation } from 'urql';
 import { LogoutMutation } from './accounts/operations';
 import { ListsNav } from './lists/ListsNav';
 import { ListView } from './lists/ListView';
 import { ListsQuery } from './lists/operations';
 import { LiveIndicator } from './live/LiveIndicator';
-import { useCatchUp } from './live/api-client';
+import { useLiveQuery } from './live/use-live-query';
 import { useLiveChanges } from './live/useLiveChanges';
-import { useLastData } from './ui/use-last-data';
 import { ErrorMessages, errorsOf, type PayloadError } from './ui/ErrorMessages';
 
 interface Props {
@@ -33,14 +32,13 @@ function useSelectedListId(): [string | null, (id: string) => void] {
 }
 
 export function Workspace({ user, onSignOut }: Props) {
-  const [{ data, fetching, error }, refetchLists] = useQuery({ query: ListsQuery });
+  const [{ data, fetching, error }] = useLiveQuery({ query: ListsQuery });
   const [logoutState, logout] = useMutation(LogoutMutation);
   const [selectedId, select] = useSelectedListId();
   const [signOutError, setSignOutError] = useState<readonly PayloadError[]>([]);
   useLiveChanges();
-  useCatchUp(useCallback(() => refetchLists({ requestPolicy: 'network-only' }), [refetchLists]));
 
-  const lists = useLastData(data, error)?.lists ?? [];
+  const lists = data?.lists ?? [];
   const selected = lists.find((list) => list.id === selectedId) ?? lists.find((list) => list.isInbox) ?? lists[0];
 
   return (

@@ -1,7 +1,7 @@
 /** Register or sign in; or, where the server allows it, go on without an account. */
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { ErrorMessages, type PayloadError } from '../ui/ErrorMessages';
+import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { AnonymousProbeQuery, LoginMutation, RegisterMutation } from './operations';
 
 interface Props {
@@ -24,16 +24,10 @@ export function SignInScreen({ onSignedIn, onContinueAnonymously }: Props) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     const result =
-      mode === 'signIn'
-        ? (await login({ username, password })).data?.login
-        : (await register({ input: { username, password } })).data?.register;
-    if (result?.status) onSignedIn();
-    else
-      setErrors(
-        result?.error
-          ? [result.error]
-          : [{ code: 'NETWORK', message: 'The server could not be reached. Try again.', field: null }],
-      );
+      mode === 'signIn' ? await login({ username, password }) : await register({ input: { username, password } });
+    const payload = result.data && ('login' in result.data ? result.data.login : result.data.register);
+    if (payload?.status) onSignedIn();
+    else setErrors(errorsOf(result, payload && { errors: payload.error ? [payload.error] : [] }));
   }
 
   const title = mode === 'signIn' ? 'Sign in' : 'Create an account';

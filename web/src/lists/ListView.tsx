@@ -1,11 +1,10 @@
 /** One list: its name and what its owner may do with it (rename, share, delete), then its todos. */
-import { useCallback, useId, useState, type FormEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useId, useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
 import type { ListsQuery as ListsData } from '../gql/graphql';
-import { useCatchUp } from '../live/api-client';
+import { useLiveQuery } from '../live/use-live-query';
 import { TodoPanel } from '../todos/TodoPanel';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { useLastData } from '../ui/use-last-data';
 import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { DeleteListMutation, ListDetailsQuery, RenameListMutation } from './operations';
 import { SharePanel } from './SharePanel';
@@ -23,8 +22,7 @@ const ROLE_NOTE = {
 } as const;
 
 export function ListView({ listId, lists, onDeleted }: Props) {
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ListDetailsQuery, variables: { list: listId } });
-  useCatchUp(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));
+  const [{ data, fetching, error }] = useLiveQuery({ query: ListDetailsQuery, variables: { list: listId } });
   const [renameState, rename] = useMutation(RenameListMutation);
   const [, deleteList] = useMutation(DeleteListMutation);
   const [editingName, setEditingName] = useState<string | null>(null);
@@ -33,7 +31,7 @@ export function ListView({ listId, lists, onDeleted }: Props) {
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const id = useId();
 
-  const list = useLastData(data, error)?.list;
+  const list = data?.list;
   if (!list) {
     if (fetching) return <p role="status">Loading…</p>;
     if (error) return <p role="alert">The list could not be loaded: {error.message}</p>;

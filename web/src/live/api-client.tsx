@@ -2,7 +2,7 @@
  * Gives the screens the API client: urql's Provider for queries, and the live
  * connection's status and reconnections for the header and the data hooks.
  */
-import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
 import { Provider } from 'urql';
 import type { ApiClient, LiveStatus } from '../client';
 
@@ -16,7 +16,7 @@ export function ApiClientProvider({ api, children }: { api: ApiClient; children:
   );
 }
 
-function useApiClient(): ApiClient {
+export function useApiClient(): ApiClient {
   const api = useContext(ApiClientContext);
   if (!api) throw new Error('useApiClient outside ApiClientProvider');
   return api;
@@ -25,10 +25,4 @@ function useApiClient(): ApiClient {
 export function useLiveStatus(): LiveStatus {
   const api = useApiClient();
   return useSyncExternalStore(api.onStatus, api.status);
-}
-
-/** Runs `refetch` after each reconnection of the live connection, when changes may have been missed. */
-export function useCatchUp(refetch: () => void): void {
-  const api = useApiClient();
-  useEffect(() => api.onReconnected(refetch), [api, refetch]);
 }

@@ -3,10 +3,8 @@
  * now) while the user has scrolled that far, or by what loads it.
  */
 import { useCallback, useEffect, useRef } from 'react';
-import { useQuery } from 'urql';
 import type { ListsQuery as ListsData, TodoFilter, TodoOrder } from '../gql/graphql';
-import { useCatchUp } from '../live/api-client';
-import { useLastData } from '../ui/use-last-data';
+import { useLiveQuery } from '../live/use-live-query';
 import { TodoPageQuery } from './operations';
 import { TodoRow } from './TodoRow';
 
@@ -33,13 +31,12 @@ interface Props {
 
 export function TodoPage(props: Props) {
   const { depth, after, pageCount, onShowPages, listId, filter, orderBy } = props;
-  const [{ data, fetching, error }, refetch] = useQuery({
+  const [{ data, fetching, error }] = useLiveQuery({
     query: TodoPageQuery,
     variables: { list: listId, first: PAGE_SIZE, after, filter, orderBy },
   });
-  useCatchUp(useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]));
   const showNext = useCallback((withFocus: boolean) => onShowPages(depth + 2, withFocus), [onShowPages, depth]);
-  const connection = useLastData(data, error)?.list?.todos;
+  const connection = data?.list?.todos;
   const next = connection?.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
 
   if (!connection) {

@@ -6,9 +6,8 @@
  * itself again and the next follows, so none repeats or skips a todo.
  */
 import { useCallback, useRef, useState } from 'react';
-import { useQuery } from 'urql';
 import type { ListsQuery as ListsData } from '../gql/graphql';
-import { useLastData } from '../ui/use-last-data';
+import { useLiveQuery } from '../live/use-live-query';
 import { BulkBar } from './BulkBar';
 import { FilterBar } from './FilterBar';
 import { DEFAULT_VIEW, toApi, type TodoView } from './filters';
@@ -51,11 +50,11 @@ export function TodoPanel({ listId, lists, readOnly }: Props) {
   const { filter, orderBy } = toApi(view);
   const targets = lists.filter((list) => list.id !== listId && list.access !== 'VIEWER');
   // The first page's query, which its TodoPage runs too (urql asks the server once), says how many match.
-  const [{ data, error }] = useQuery({
+  const [{ data }] = useLiveQuery({
     query: TodoPageQuery,
     variables: { list: listId, first: PAGE_SIZE, after: null, filter, orderBy },
   });
-  const totalCount = useLastData(data, error)?.list?.todos.totalCount;
+  const totalCount = data?.list?.todos.totalCount;
 
   return (
     <div className="todo-panel">
