@@ -18,6 +18,8 @@ export interface TodosTable {
   created_at: Generated<IsoTime>;
   updated_at: Generated<IsoTime>;
   completed_at: IsoTime | null;
+  /** 1 when made, one more for each write to the row (see migration 0005). */
+  version: Generated<number>;
 }
 
 export interface ListsTable {
@@ -28,6 +30,8 @@ export interface ListsTable {
   /** Every owner has exactly one Inbox, which cannot be deleted. */
   is_inbox: Generated<boolean | number>;
   created_at: IsoTime;
+  /** 1 when made, one more for each rename. */
+  version: Generated<number>;
 }
 
 export interface ListMembersTable {

@@ -15,21 +15,30 @@ export interface ListRecord {
   readonly isInbox: boolean;
   readonly ownerId: number;
   readonly createdAt: string;
+  /** 1 when made, one more for each rename. */
+  readonly version: number;
 }
 
 export const INBOX_NAME = 'Inbox';
 
-const columns = ['lists.id', 'lists.name', 'lists.is_inbox', 'lists.owner_id', 'lists.created_at'] as const;
+const columns = [
+  'lists.id',
+  'lists.name',
+  'lists.is_inbox',
+  'lists.owner_id',
+  'lists.created_at',
+  'lists.version',
+] as const;
+const returned = ['id', 'name', 'is_inbox', 'owner_id', 'created_at', 'version'] as const;
 
-function toRecord(
-  row: Pick<Selectable<ListsTable>, 'id' | 'name' | 'is_inbox' | 'owner_id' | 'created_at'>,
-): ListRecord {
+function toRecord(row: Pick<Selectable<ListsTable>, (typeof returned)[number]>): ListRecord {
   return {
     id: row.id,
     name: row.name,
     isInbox: Boolean(row.is_inbox),
     ownerId: row.owner_id,
     createdAt: row.created_at,
+    version: row.version,
   };
 }
 
@@ -87,7 +96,7 @@ export async function insertList(
     const row = await trx
       .insertInto('lists')
       .values({ owner_id: owner, name, is_inbox: sql<boolean>`false`, created_at: new Date().toISOString() })
-      .returning(['id', 'name', 'is_inbox', 'owner_id', 'created_at'])
+      .returning(returned)
       .executeTakeFirstOrThrow();
     return toRecord(row);
   });
@@ -130,20 +139,36 @@ export async function listsById(db: Executor, ids: readonly number[]): Promise<L
   return rows.map(toRecord);
 }
 
+/**
+ * Renames a list the caller owns: the list as it is now, undefined when the
+ * caller owns no such list, or the version it is at when `ifVersion` is given
+ * and it moved on.
+ */
 export async function renameList(
   db: Executor,
   owner: number,
   id: number,
   name: string,
-): Promise<ListRecord | undefined> {
-  const row = await db
-    .updateTable('lists')
-    .set({ name })
-    .where('id', '=', id)
-    .where('id', 'in', accessibleListIds(db, owner, 'own'))
-    .returning(['id', 'name', 'is_inbox', 'owner_id', 'created_at'])
-    .executeTakeFirst();
-  return row && toRecord(row);
+  ifVersion?: number,
+): Promise<ListRecord | { readonly conflict: number } | undefined> {
+  return writeTransaction(db, async (trx) => {
+    const current = await trx
+      .selectFrom('lists')
+      .select('version')
+      .where('id', '=', id)
+      .where('id', 'in', accessibleListIds(trx, owner, 'own'))
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    if (ifVersion !== undefined && current.version !== ifVersion) return { conflict: current.version };
+    const row = await trx
+      .updateTable('lists')
+      .set((eb) => ({ name, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .returning(returned)
+      .executeTakeFirstOrThrow();
+    return toRecord(row);
+  });
 }
 
 /**

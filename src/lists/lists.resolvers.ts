@@ -4,7 +4,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { parseListId, toGlobalId } from '../nodes/global-id.js';
 import { findUserByName, type UserRecord } from '../accounts/accounts.repository.js';
-import { authenticationRequired, type InputError } from '../todos/todo-input.js';
+import { authenticationRequired, versionConflict, type InputError } from '../todos/todo-input.js';
 import { usernameKey } from '../accounts/credentials.js';
 import {
   deleteList,
@@ -94,7 +94,7 @@ export const listResolvers: Resolvers = {
       await publishList(context, 'CREATED', created);
       return { status: true, errors: [], list: created };
     },
-    updateList: async (_root, { list, input }, context) => {
+    updateList: async (_root, { list, input, ifVersion }, context) => {
       const { owner } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], list: null };
       const listId = parseListId(list);
@@ -102,18 +102,22 @@ export const listResolvers: Resolvers = {
       if (input.name === undefined) {
         // Nothing to change, on a list the caller owns; anything else is not found.
         const [owned] = await findLists(context.db, owner, [listId], 'own');
-        return owned
-          ? { status: true, errors: [], list: owned }
-          : { status: false, errors: [listNotFound(list)], list: null };
+        if (!owned) return { status: false, errors: [listNotFound(list)], list: null };
+        if (ifVersion != null && owned.version !== ifVersion) {
+          return { status: false, errors: [versionConflict('list', ifVersion, owned.version)], list: null };
+        }
+        return { status: true, errors: [], list: owned };
       }
       const problem = checkName(input.name);
       if (problem || typeof input.name !== 'string')
         return { status: false, errors: problem ? [problem] : [], list: null };
-      const renamed = await renameList(context.db, owner, listId, input.name);
-      if (renamed) await publishList(context, 'UPDATED', renamed);
-      return renamed
-        ? { status: true, errors: [], list: renamed }
-        : { status: false, errors: [listNotFound(list)], list: null };
+      const renamed = await renameList(context.db, owner, listId, input.name, ifVersion ?? undefined);
+      if (!renamed) return { status: false, errors: [listNotFound(list)], list: null };
+      if ('conflict' in renamed) {
+        return { status: false, errors: [versionConflict('list', ifVersion ?? 0, renamed.conflict)], list: null };
+      }
+      await publishList(context, 'UPDATED', renamed);
+      return { status: true, errors: [], list: renamed };
     },
     shareList: async (_root, { list, username, role }, context) => {
       const change = await membershipChange(context, list, username);

@@ -21,7 +21,10 @@ import type { TodoRecord } from './todo.js';
 type Executor = Kysely<Tables>;
 
 export type EditResult<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly missing: 'list' | readonly number[] };
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly missing: 'list' | readonly number[] }
+  /** The todo was written by someone else since the version the caller gave: `version` is where it is now. */
+  | { readonly ok: false; readonly conflict: { readonly id: number; readonly version: number } };
 
 const missingList = { ok: false, missing: 'list' } as const;
 
@@ -82,19 +85,21 @@ export async function createTodoItem(
 
 /**
  * Applies `changes` to every todo named, or to none when any of them (or the
- * target list) is out of reach. `previousLists` says where each todo was before
- * a move.
+ * target list) is out of reach, or when `ifVersion` is given and a todo is at
+ * another version. `previousLists` says where each todo was before a move.
  */
 export async function updateTodos(
   db: Executor,
   owner: number,
   ids: readonly number[],
   changes: TodoChanges,
+  ifVersion?: number,
 ): Promise<EditResult<{ todos: TodoRecord[]; previousLists: ReadonlyMap<number, number> }>> {
   return writeTransaction(db, async (trx, rollback) => {
     const target = changes.listId;
-    // Where each todo is now, held there until this commits.
-    const previousLists = await lockTodos(trx, ids);
+    // Each todo as it is now, held so until this commits.
+    const locked = await lockTodos(trx, ids);
+    const previousLists = new Map([...locked].map(([id, row]) => [id, row.list_id]));
     if (target !== undefined && (await lockWritableList(trx, owner, target)) === undefined) return missingList;
     const now = new Date().toISOString();
     // Completing an already completed todo keeps its completion time.
@@ -108,8 +113,10 @@ export async function updateTodos(
           : {
               completed_at: completedAt === null ? null : eb.fn.coalesce('completed_at', sql<string>`${completedAt}`),
             }),
+        version: eb('version', '+', 1),
       }))
       .where('id', 'in', ids)
+      .$if(ifVersion !== undefined, (update) => update.where('version', '=', ifVersion ?? 0))
       // The caller's access, as it is when the row is written: a todo moved out
       // of the caller's reach a moment ago is not written, whatever was read before.
       .where('list_id', 'in', accessibleListIds(trx, owner, 'write'))
@@ -121,12 +128,47 @@ export async function updateTodos(
     if (rows.length < ids.length) {
       const written = new Set(rows.map((row) => row.id));
       if (target !== undefined && (await lockWritableList(trx, owner, target)) === undefined) rollback(missingList);
-      rollback({ ok: false, missing: ids.filter((id) => !written.has(id)) });
+      const unwritten = ids.filter((id) => !written.has(id));
+      const moved = await movedOn(trx, owner, unwritten, locked, ifVersion);
+      rollback(moved ? { ok: false, conflict: moved } : { ok: false, missing: unwritten });
     }
     const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
     return { ok: true, value: { todos, previousLists } } as const;
   });
+}
+
+/**
+ * Which of the todos not written was only refused for its version: one the
+ * caller may change, at another version than `ifVersion`. A todo out of the
+ * caller's reach is missing, whatever its version: its version is not theirs to know.
+ */
+async function movedOn(
+  db: Executor,
+  owner: number,
+  unwritten: readonly number[],
+  locked: ReadonlyMap<number, { readonly version: number; readonly list_id: number }>,
+  ifVersion: number | undefined,
+): Promise<{ id: number; version: number } | undefined> {
+  if (ifVersion === undefined) return undefined;
+  const candidates = unwritten.flatMap((id) => {
+    const row = locked.get(id);
+    return row && row.version !== ifVersion ? [{ id, ...row }] : [];
+  });
+  if (candidates.length === 0) return undefined;
+  const writable = await db
+    .selectFrom('lists')
+    .select('lists.id')
+    .where(
+      'lists.id',
+      'in',
+      candidates.map((row) => row.list_id),
+    )
+    .where('lists.id', 'in', accessibleListIds(db, owner, 'write'))
+    .execute();
+  const reachable = new Set(writable.map((row) => row.id));
+  const moved = candidates.find((row) => reachable.has(row.list_id));
+  return moved && { id: moved.id, version: moved.version };
 }
 
 /** Deletes every todo named, or none; returns each deleted id with the list it was in. */

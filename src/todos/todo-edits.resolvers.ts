@@ -8,10 +8,17 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
 import { listsById } from '../lists/lists.repository.js';
-import { createTodoItem, deleteTodos, updateTodos } from './todo-edits.repository.js';
+import { createTodoItem, deleteTodos, updateTodos, type EditResult } from './todo-edits.repository.js';
 import { parseListId } from '../nodes/global-id.js';
 import { parseId } from './todo-id.js';
-import { authenticationRequired, checkTodoInput, notFound, type InputError, type TodoChanges } from './todo-input.js';
+import {
+  authenticationRequired,
+  checkTodoInput,
+  notFound,
+  versionConflict,
+  type InputError,
+  type TodoChanges,
+} from './todo-input.js';
 
 /** Most ids one bulk operation takes. */
 export const MAX_BULK = 100;
@@ -29,8 +36,14 @@ function bulkIds(ids: readonly string[]): { ids: number[]; errors: InputError[] 
   return { ids: [...new Set(parsed.filter((id) => id !== null))], errors: [] };
 }
 
-const missingErrors = (missing: 'list' | readonly number[], list?: string | null): InputError[] =>
-  missing === 'list' ? [notFound('list', list ?? '')] : missing.map((id) => notFound('todos', String(id)));
+type Refused = Exclude<EditResult<unknown>, { ok: true }>;
+
+/** Why an edit was refused: the todos (named as `field`) or the list out of reach, or a version moved on. */
+function refusal(result: Refused, field: 'todo' | 'todos', list?: string | null, ifVersion?: number): InputError[] {
+  if ('conflict' in result) return [versionConflict('todo', ifVersion ?? 0, result.conflict.version)];
+  if (result.missing === 'list') return [notFound('list', list ?? '')];
+  return result.missing.map((id) => notFound(field, String(id)));
+}
 
 async function bulkUpdate(context: GraphQLContext, todos: readonly string[], changes: TodoChanges, list?: string) {
   const { owner, db } = context;
@@ -38,7 +51,7 @@ async function bulkUpdate(context: GraphQLContext, todos: readonly string[], cha
   const { ids, errors } = bulkIds(todos);
   if (errors.length > 0) return { status: false, errors, todos: [] };
   const result = await updateTodos(db, owner, ids, changes);
-  if (!result.ok) return { status: false, errors: missingErrors(result.missing, list), todos: [] };
+  if (!result.ok) return { status: false, errors: refusal(result, 'todos', list), todos: [] };
   await publishTodo(context, 'UPDATED', result.value.todos, result.value.previousLists);
   return { status: true, errors: [], todos: result.value.todos };
 }
@@ -55,29 +68,25 @@ export const todoEditResolvers: Resolvers = {
         description: changes.description,
         due_date: changes.due_date ?? today(),
       });
-      if (!result.ok) return { status: false, errors: missingErrors(result.missing, input.list), todo: null };
+      if (!result.ok) return { status: false, errors: refusal(result, 'todo', input.list), todo: null };
       await publishTodo(context, 'CREATED', [result.value]);
       return { status: true, errors: [], todo: result.value };
     },
 
-    updateTodo: async (_root, { todo, input }, context) => {
+    updateTodo: async (_root, { todo, input, ifVersion }, context) => {
       const { owner, db } = context;
       if (owner === null) return { status: false, errors: [authenticationRequired], todo: null };
       const id = parseId(todo);
       if (id === null) return { status: false, errors: [notFound('todo', todo)], todo: null };
       const { changes, errors } = checkTodoInput(input, 'update');
       if (errors.length > 0) return { status: false, errors, todo: null };
-      const result = await updateTodos(db, owner, [id], changes);
-      const [updated] = result.ok ? result.value.todos : [];
-      if (result.ok && updated) {
-        await publishTodo(context, 'UPDATED', [updated], result.value.previousLists);
-        return { status: true, errors: [], todo: updated };
-      }
-      return {
-        status: false,
-        errors: [!result.ok && result.missing === 'list' ? notFound('list', input.list ?? '') : notFound('todo', todo)],
-        todo: null,
-      };
+      const result = await updateTodos(db, owner, [id], changes, ifVersion ?? undefined);
+      if (!result.ok)
+        return { status: false, errors: refusal(result, 'todo', input.list, ifVersion ?? undefined), todo: null };
+      const [updated] = result.value.todos;
+      if (!updated) return { status: false, errors: [notFound('todo', todo)], todo: null };
+      await publishTodo(context, 'UPDATED', [updated], result.value.previousLists);
+      return { status: true, errors: [], todo: updated };
     },
 
     completeTodos: (_root, { todos }, context) => bulkUpdate(context, todos, { completed: true }),
@@ -94,7 +103,7 @@ export const todoEditResolvers: Resolvers = {
       const { ids, errors } = bulkIds(todos);
       if (errors.length > 0) return { status: false, errors, deletedIds: [] };
       const result = await deleteTodos(db, owner, ids);
-      if (!result.ok) return { status: false, errors: missingErrors(result.missing), deletedIds: [] };
+      if (!result.ok) return { status: false, errors: refusal(result, 'todos'), deletedIds: [] };
       await publishDeletedTodos(context, result.value);
       return { status: true, errors: [], deletedIds: result.value.map(({ id }) => String(id)) };
     },

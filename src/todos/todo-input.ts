@@ -101,3 +101,10 @@ export const notFound = (field: string, id: string): InputError => ({
   code: 'NOT_FOUND',
   field,
 });
+
+/** An update sent with `ifVersion` to a todo or list someone else has written since. */
+export const versionConflict = (what: 'todo' | 'list', ifVersion: number, version: number): InputError => ({
+  message: `The ${what} changed since version ${ifVersion}: it is at version ${version} now. Read it again, then reapply your change.`,
+  code: 'CONFLICT',
+  field: 'ifVersion',
+});

@@ -21,6 +21,8 @@ export interface TodoRecord {
   readonly listId: number;
   /** The creator's user id, or ANONYMOUS_OWNER. */
   readonly ownerId: number;
+  /** 1 when made, one more for each write. */
+  readonly version: number;
 }
 
 /** Least to most: a priority is stored as its index here. */

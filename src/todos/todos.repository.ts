@@ -25,6 +25,7 @@ export const todoColumns = [
   'completed_at',
   'list_id',
   'owner_id',
+  'version',
 ] as const;
 export type TodoRow = Pick<Selectable<TodosTable>, (typeof todoColumns)[number]>;
 const columns = todoColumns;
@@ -43,6 +44,7 @@ export function toTodoRecord(row: TodoRow): TodoRecord {
     completedAt: row.completed_at,
     listId: row.list_id,
     ownerId: row.owner_id,
+    version: row.version,
   };
 }
 
@@ -109,6 +111,7 @@ const markDoneQuery = preparedQuery((db: Executor) =>
       completed: sql<boolean>`true`,
       completed_at: eb.fn.coalesce('completed_at', sql<string>`${''}`),
       updated_at: '',
+      version: eb('version', '+', sql.lit(1)),
     }))
     .where('id', '=', PLACEHOLDER_ID)
     .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write'))
@@ -118,7 +121,7 @@ const markDoneQuery = preparedQuery((db: Executor) =>
 const setDueDateQuery = preparedQuery((db: Executor) =>
   db
     .updateTable('todos')
-    .set({ due_date: '', updated_at: '' })
+    .set((eb) => ({ due_date: '', updated_at: '', version: eb('version', '+', sql.lit(1)) }))
     .where('id', '=', PLACEHOLDER_ID)
     .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'write'))
     .returning(columns),
@@ -172,8 +175,9 @@ export async function insertTodo(
 
 /**
  * Locks the todos with these ids until the transaction ends, in id order (so
- * two writers over the same todos queue rather than deadlock), and says which
- * list each is in now; missing ids are absent from the answer.
+ * two writers over the same todos queue rather than deadlock), and answers each
+ * as it is now (its history records the old values from here); missing ids are
+ * absent from the answer.
  *
  * A write then checks the caller's access in its own statement, against rows
  * that can no longer move. Without the lock first, PostgreSQL would re-check a
@@ -181,15 +185,9 @@ export async function insertTodo(
  * with, and skip it: a todo moved between two of the caller's lists would
  * answer "not found".
  */
-export async function lockTodos(db: Executor, ids: readonly number[]): Promise<Map<number, number>> {
-  const rows = await db
-    .selectFrom('todos')
-    .select(['id', 'list_id'])
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.list_id]));
+export async function lockTodos(db: Executor, ids: readonly number[]): Promise<Map<number, TodoRow>> {
+  const rows = await db.selectFrom('todos').select(columns).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** One write to the todo `id`, locked first (see lockTodos), or undefined when the caller may not make it. */

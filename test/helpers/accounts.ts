@@ -40,3 +40,17 @@ export async function register(server: TestServer, username: string, password = 
   assert.equal(payload.status, true, JSON.stringify(answer.body));
   return { token: payload.token, cookie: sessionCookieOf(answer), id: payload.user.id };
 }
+
+/** Runs operations as one user: answers the data, failing the test on any GraphQL error. */
+export type Caller = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
+/** Registers `username` and answers a Caller for them, with their user id. */
+export async function signedIn(server: TestServer, username: string): Promise<Caller & { id: string }> {
+  const { token, id } = await register(server, username);
+  const as = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+    const answer = await call(server, query, variables, { token });
+    assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
+    return answer.body.data as T;
+  };
+  return Object.assign(as, { id });
+}

@@ -8,6 +8,7 @@ import { createTodos } from './0001_create_todos.js';
 import { createAccounts } from './0002_create_accounts.js';
 import { createLists } from './0003_create_lists.js';
 import { addForeignKeys } from './0004_add_foreign_keys.js';
+import { addVersions } from './0005_add_versions.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -18,4 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_create_accounts': createAccounts,
   '0003_create_lists': createLists,
   '0004_add_foreign_keys': addForeignKeys,
+  '0005_add_versions': addVersions,
 };
