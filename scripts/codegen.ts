@@ -39,6 +39,8 @@ async function resolverTypes(schema: GraphQLSchema): Promise<void> {
         TodoList: '../lists/lists.repository.js#ListRecord',
         TodoConnection: '../todos/todo-pages.js#TodoPage',
         Change: '../changes/change-bus.js#ChangeEvent',
+        HistoryEntry: '../history/history.repository.js#HistoryRecord',
+        FieldChange: '../history/field-changes.js#ChangedField',
       },
       // Resolvers may return a value or a promise of it, nothing looser.
       resolverTypeWrapperSignature: 'Promise<T> | T',

@@ -35,6 +35,7 @@ import { errorBody } from './graphql/errors.js';
 import graphiqlAssets from './http/graphiql.js';
 import webApp from './http/web-app.js';
 import health from './http/health.js';
+import historyRetention from './history/retention.js';
 import metricsPlugin from './http/metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import tracingPlugin from './http/tracing.js';
@@ -218,6 +219,7 @@ export async function createApp({
   // Every subscription (an event stream's too) completes once its queued changes are delivered.
   app.addHook('preClose', async () => changes.close());
   await app.register(health, { database });
+  await app.register(historyRetention, { db: database.db, retentionDays: config.historyRetentionDays, log: logger });
   if (config.graphiql) await app.register(graphiqlAssets);
   if (config.webApp) await app.register(webApp);
   const gate = { db: database.db, sessions, rateLimits: app.rateLimits, corsOrigins, metrics };

@@ -56,6 +56,8 @@ export interface Config {
   readonly maxListsPerUser: number;
   /** Most users one list is shared with. */
   readonly maxMembersPerList: number;
+  /** Days history entries are kept (HISTORY_RETENTION_DAYS); 0 keeps them forever. */
+  readonly historyRetentionDays: number;
   /** Largest answer one operation may give, in bytes of JSON; larger ones are refused. */
   readonly maxResponseBytes: number;
   /** Most subscriptions one WebSocket connection may hold open at once. */
@@ -257,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxUnpagedTodos: read.integer('MAX_UNPAGED_TODOS', 1000, 1, 100_000),
     maxListsPerUser: read.integer('MAX_LISTS_PER_USER', 100, 1, 10_000),
     maxMembersPerList: read.integer('MAX_MEMBERS_PER_LIST', 25, 1, 10_000),
+    historyRetentionDays: read.integer('HISTORY_RETENTION_DAYS', 365, 0, 100 * 365),
     maxResponseBytes: read.integer('MAX_RESPONSE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),

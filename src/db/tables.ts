@@ -81,6 +81,26 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One change to a todo or list (migration 0006). */
+export interface HistoryTable {
+  id: Generated<number>;
+  /** The list the change happened in; for a move, the list the todo went to. */
+  list_id: number;
+  /** For a move, the list the todo left (null once that list is deleted). */
+  previous_list_id: number | null;
+  /** The todo the change is about; null for a change to the list itself. */
+  todo_id: number | null;
+  /** Who made the change: a user, or ANONYMOUS_OWNER. */
+  actor_id: number;
+  /** For SHARED and UNSHARED, the member. */
+  member_id: number | null;
+  /** CREATED, UPDATED, DELETED, SHARED or UNSHARED. */
+  action: string;
+  /** JSON `[[field, old, new], …]` (see history/field-changes.ts). */
+  changes: string;
+  at: IsoTime;
+}
+
 export interface Tables {
   todos: TodosTable;
   users: UsersTable;
@@ -89,4 +109,5 @@ export interface Tables {
   settings: SettingsTable;
   lists: ListsTable;
   list_members: ListMembersTable;
+  history: HistoryTable;
 }

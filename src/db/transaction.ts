@@ -36,10 +36,15 @@ const rollbackWith = (answer: unknown): never => {
 const isRetryable = (error: unknown): boolean =>
   error instanceof Error && RETRYABLE.has(String((error as Error & { code?: unknown }).code));
 
+const isTransaction = <DB>(db: Kysely<DB>): db is Transaction<DB> => db.isTransaction;
+
 export async function writeTransaction<DB, T>(
   db: Kysely<DB>,
   work: (trx: Transaction<DB>, rollback: RollbackWith<T>) => Promise<T>,
 ): Promise<T> {
+  // Already in the caller's transaction: the work joins it, and a rollback (or a
+  // retry) is the caller's, so `rollback` fails their whole transaction.
+  if (isTransaction(db)) return work(db, rollbackWith);
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await db.transaction().execute((trx) => work(trx, rollbackWith));

@@ -19,6 +19,7 @@ import {
   isObjectType,
   type GraphQLSchema,
 } from 'graphql';
+import { MAX_CHANGED_FIELDS } from '../history/field-changes.js';
 
 export interface ListBounds {
   /** Most todos one page of a connection holds (MAX_PAGE_SIZE). */
@@ -60,6 +61,8 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     'Query.nodes': bounds.maxPageSize,
     'TodoList.members': bounds.maxMembersPerList,
     'TodoConnection.edges': PAGE,
+    'HistoryConnection.edges': PAGE,
+    'HistoryEntry.changes': MAX_CHANGED_FIELDS,
     ...introspectionBounds(schema),
   };
   const missing: string[] = [];

@@ -1,6 +1,7 @@
 /** Every feature's resolvers. A new feature adds its map here. */
 import { accountResolvers } from '../accounts/accounts.resolvers.js';
 import { changeResolvers } from '../changes/changes.resolvers.js';
+import { historyResolvers } from '../history/history.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { nodeResolvers } from '../nodes/nodes.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
@@ -17,5 +18,6 @@ export const resolvers: readonly Resolvers[] = [
   listResolvers,
   changeResolvers,
   nodeResolvers,
+  historyResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

@@ -6,6 +6,8 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ListsTable, Tables } from '../db/tables.js';
 import { writeTransaction } from '../db/transaction.js';
 import { accessibleListIds, type ListAccess, type ListRole } from './list-access.js';
+import { listEntry } from '../history/field-changes.js';
+import { recordHistory } from '../history/history.repository.js';
 
 type Executor = Kysely<Tables>;
 
@@ -98,6 +100,7 @@ export async function insertList(
       .values({ owner_id: owner, name, is_inbox: sql<boolean>`false`, created_at: new Date().toISOString() })
       .returning(returned)
       .executeTakeFirstOrThrow();
+    await recordHistory(trx, owner, [listEntry('CREATED', row.id, [['name', null, name]])]);
     return toRecord(row);
   });
 }
@@ -154,7 +157,7 @@ export async function renameList(
   return writeTransaction(db, async (trx) => {
     const current = await trx
       .selectFrom('lists')
-      .select('version')
+      .select(['version', 'name'])
       .where('id', '=', id)
       .where('id', 'in', accessibleListIds(trx, owner, 'own'))
       .forNoKeyUpdate()
@@ -167,6 +170,9 @@ export async function renameList(
       .where('id', '=', id)
       .returning(returned)
       .executeTakeFirstOrThrow();
+    if (current.name !== name) {
+      await recordHistory(trx, owner, [listEntry('UPDATED', id, [['name', current.name, name]])]);
+    }
     return toRecord(row);
   });
 }
@@ -265,14 +271,25 @@ export async function shareList(
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!list) return 'NOT_FOUND';
-    const updated = await trx
-      .updateTable('list_members')
-      .set({ role })
+    const shared = (from: ListRole | null) =>
+      recordHistory(trx, owner, [listEntry('SHARED', listId, from === role ? [] : [['role', from, role]], userId)]);
+    const member = await trx
+      .selectFrom('list_members')
+      .select('role')
       .where('list_id', '=', listId)
       .where('user_id', '=', userId)
-      .returning('user_id')
+      .forUpdate()
       .executeTakeFirst();
-    if (updated) return undefined;
+    if (member) {
+      await trx
+        .updateTable('list_members')
+        .set({ role })
+        .where('list_id', '=', listId)
+        .where('user_id', '=', userId)
+        .execute();
+      await shared(member.role === 'EDITOR' ? 'EDITOR' : 'VIEWER');
+      return undefined;
+    }
     if ((await visibleListCount(trx, userId)) >= quotas.maxListsPerUser) return 'TOO_MANY_LISTS';
     const members = await trx
       .selectFrom('list_members')
@@ -284,22 +301,28 @@ export async function shareList(
       .insertInto('list_members')
       .values({ list_id: listId, user_id: userId, role, created_at: new Date().toISOString() })
       .execute();
+    await shared(null);
     return undefined;
   });
 }
 
 /** Removes `userId` from a list the caller owns; false when the caller does not own it (or it is gone). */
 export async function unshareList(db: Executor, owner: number, listId: number, userId: number): Promise<boolean> {
-  const removed = await db
-    .deleteFrom('list_members')
-    .where('list_id', '=', listId)
-    .where('user_id', '=', userId)
-    .where('list_id', 'in', accessibleListIds(db, owner, 'own'))
-    .returning('user_id')
-    .executeTakeFirst();
-  if (removed) return true;
-  // Not a member: done all the same, if the list is still the caller's.
-  return (await findLists(db, owner, [listId], 'own')).length > 0;
+  return writeTransaction(db, async (trx) => {
+    const removed = await trx
+      .deleteFrom('list_members')
+      .where('list_id', '=', listId)
+      .where('user_id', '=', userId)
+      .where('list_id', 'in', accessibleListIds(trx, owner, 'own'))
+      .returning('role')
+      .executeTakeFirst();
+    if (removed) {
+      await recordHistory(trx, owner, [listEntry('UNSHARED', listId, [['role', removed.role, null]], userId)]);
+      return true;
+    }
+    // Not a member: done all the same, if the list is still the caller's.
+    return (await findLists(trx, owner, [listId], 'own')).length > 0;
+  });
 }
 
 /** Each membership of these lists, as ids only: announcing a change reads no more than it needs. */

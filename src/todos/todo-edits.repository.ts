@@ -16,6 +16,8 @@ import { writeTransaction } from '../db/transaction.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import type { TodoChanges } from './todo-input.js';
 import { lockTodos, todoColumns, toTodoRecord } from './todos.repository.js';
+import { todoEntry } from '../history/field-changes.js';
+import { recordHistory } from '../history/history.repository.js';
 import type { TodoRecord } from './todo.js';
 
 type Executor = Kysely<Tables>;
@@ -79,6 +81,7 @@ export async function createTodoItem(
       })
       .returning(todoColumns)
       .executeTakeFirstOrThrow();
+    await recordHistory(trx, owner, [todoEntry(undefined, row)]);
     return { ok: true, value: toTodoRecord(row) } as const;
   });
 }
@@ -132,6 +135,11 @@ export async function updateTodos(
       const moved = await movedOn(trx, owner, unwritten, locked, ifVersion);
       rollback(moved ? { ok: false, conflict: moved } : { ok: false, missing: unwritten });
     }
+    await recordHistory(
+      trx,
+      owner,
+      rows.map((row) => todoEntry(locked.get(row.id), row)),
+    );
     const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
     return { ok: true, value: { todos, previousLists } } as const;
@@ -178,7 +186,7 @@ export async function deleteTodos(
   ids: readonly number[],
 ): Promise<EditResult<{ id: number; listId: number }[]>> {
   return writeTransaction(db, async (trx, rollback) => {
-    await lockTodos(trx, ids);
+    const locked = await lockTodos(trx, ids);
     const rows = await trx
       .deleteFrom('todos')
       .where('id', 'in', ids)
@@ -188,6 +196,11 @@ export async function deleteTodos(
     const lists = new Map(rows.map((row) => [row.id, row.list_id]));
     // Deleted by someone else a moment ago (or never within reach): all or none.
     if (rows.length < ids.length) rollback({ ok: false, missing: ids.filter((id) => !lists.has(id)) });
+    await recordHistory(
+      trx,
+      owner,
+      ids.map((id) => todoEntry(locked.get(id), undefined)),
+    );
     return { ok: true, value: ids.map((id) => ({ id, listId: lists.get(id) ?? 0 })) } as const;
   });
 }

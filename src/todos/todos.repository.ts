@@ -10,6 +10,8 @@ import type { Tables, TodosTable } from '../db/tables.js';
 import { formatDueDate } from './due-date.js';
 import { priorityOfRank, type TodoRecord } from './todo.js';
 import { accessibleListIds } from '../lists/list-access.js';
+import { todoEntry } from '../history/field-changes.js';
+import { recordHistory } from '../history/history.repository.js';
 
 export type Executor = Kysely<Tables>;
 
@@ -168,9 +170,12 @@ export async function insertTodo(
   todo: { description: string; dueOn: string },
 ): Promise<TodoRecord> {
   const now = new Date().toISOString();
-  const [row] = (await insertQuery(db, [todo.description, todo.dueOn, owner, now, now, owner])).rows;
-  if (!row) throw new Error('INSERT … RETURNING returned no row');
-  return toTodoRecord(row);
+  return writeTransaction(db, async (trx) => {
+    const [row] = (await insertQuery(trx, [todo.description, todo.dueOn, owner, now, now, owner])).rows;
+    if (!row) throw new Error('INSERT … RETURNING returned no row');
+    await recordHistory(trx, owner, [todoEntry(undefined, row)]);
+    return toTodoRecord(row);
+  });
 }
 
 /**
@@ -190,17 +195,35 @@ export async function lockTodos(db: Executor, ids: readonly number[]): Promise<M
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** One write to the todo `id`, locked first (see lockTodos), or undefined when the caller may not make it. */
-function writeOne<Row>(db: Executor, id: number, write: (trx: Executor) => Promise<Row | undefined>) {
+/**
+ * One write by `owner` to the todo `id`, locked first (see lockTodos) and
+ * recorded in its history; undefined when the caller may not make it. `write`
+ * answers the row as it is after, or `deleted` when it is gone.
+ */
+function writeOne<Row extends object>(
+  db: Executor,
+  owner: number,
+  id: number,
+  write: (trx: Executor) => Promise<Row | undefined>,
+  deleted = false,
+) {
   return writeTransaction(db, async (trx) => {
-    if ((await lockTodos(trx, [id])).size === 0) return undefined;
-    return write(trx);
+    const before = (await lockTodos(trx, [id])).get(id);
+    if (!before) return undefined;
+    const after = await write(trx);
+    if (after) await recordHistory(trx, owner, [todoEntry(before, deleted ? undefined : { ...before, ...after })]);
+    return after;
   });
 }
 
 export async function markTodoDone(db: Executor, owner: number, id: number): Promise<TodoRecord | undefined> {
   const now = new Date().toISOString();
-  const row = await writeOne(db, id, async (trx) => (await markDoneQuery(trx, [now, now, id, owner, owner])).rows[0]);
+  const row = await writeOne(
+    db,
+    owner,
+    id,
+    async (trx) => (await markDoneQuery(trx, [now, now, id, owner, owner])).rows[0],
+  );
   return row && toTodoRecord(row);
 }
 
@@ -213,6 +236,7 @@ export async function setTodoDueDate(
   const now = new Date().toISOString();
   const row = await writeOne(
     db,
+    owner,
     id,
     async (trx) => (await setDueDateQuery(trx, [dueOn, now, id, owner, owner])).rows[0],
   );
@@ -221,6 +245,6 @@ export async function setTodoDueDate(
 
 /** Deletes a todo the caller may change; returns the list it was in, or undefined when there was none. */
 export async function deleteTodo(db: Executor, owner: number, id: number): Promise<{ listId: number } | undefined> {
-  const row = await writeOne(db, id, async (trx) => (await deleteQuery(trx, [id, owner, owner])).rows[0]);
+  const row = await writeOne(db, owner, id, async (trx) => (await deleteQuery(trx, [id, owner, owner])).rows[0], true);
   return row && { listId: row.list_id };
 }

@@ -44,13 +44,13 @@ export async function register(server: TestServer, username: string, password = 
 /** Runs operations as one user: answers the data, failing the test on any GraphQL error. */
 export type Caller = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => Promise<T>;
 
-/** Registers `username` and answers a Caller for them, with their user id. */
-export async function signedIn(server: TestServer, username: string): Promise<Caller & { id: string }> {
+/** Registers `username` and answers a Caller for them, with their user id and token. */
+export async function signedIn(server: TestServer, username: string): Promise<Caller & { id: string; token: string }> {
   const { token, id } = await register(server, username);
   const as = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
     const answer = await call(server, query, variables, { token });
     assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
     return answer.body.data as T;
   };
-  return Object.assign(as, { id });
+  return Object.assign(as, { id, token });
 }

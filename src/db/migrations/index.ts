@@ -9,6 +9,7 @@ import { createAccounts } from './0002_create_accounts.js';
 import { createLists } from './0003_create_lists.js';
 import { addForeignKeys } from './0004_add_foreign_keys.js';
 import { addVersions } from './0005_add_versions.js';
+import { createHistory } from './0006_create_history.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_create_lists': createLists,
   '0004_add_foreign_keys': addForeignKeys,
   '0005_add_versions': addVersions,
+  '0006_create_history': createHistory,
 };
