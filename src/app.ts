@@ -35,7 +35,9 @@ import { errorBody } from './graphql/errors.js';
 import graphiqlAssets from './http/graphiql.js';
 import webApp from './http/web-app.js';
 import health from './http/health.js';
-import historyRetention from './history/retention.js';
+import housekeeping from './http/housekeeping.js';
+import { IdempotencyKeys } from './http/idempotency.js';
+import { historyRetention } from './history/history.repository.js';
 import metricsPlugin from './http/metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import tracingPlugin from './http/tracing.js';
@@ -219,7 +221,16 @@ export async function createApp({
   // Every subscription (an event stream's too) completes once its queued changes are delivered.
   app.addHook('preClose', async () => changes.close());
   await app.register(health, { database });
-  await app.register(historyRetention, { db: database.db, retentionDays: config.historyRetentionDays, log: logger });
+  const idempotency = new IdempotencyKeys(database.db, {
+    ttlSeconds: config.idempotencyKeyTtlSeconds,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  await app.register(housekeeping, {
+    chores: [historyRetention(database.db, config.historyRetentionDays), idempotency.expiry()].flatMap(
+      (chore) => chore ?? [],
+    ),
+    log: logger,
+  });
   if (config.graphiql) await app.register(graphiqlAssets);
   if (config.webApp) await app.register(webApp);
   const gate = { db: database.db, sessions, rateLimits: app.rateLimits, corsOrigins, metrics };
@@ -229,6 +240,7 @@ export async function createApp({
     operations,
     gate,
     graphiql: config.graphiql,
+    idempotency,
     batchMax: config.batchMax,
     eventStream: createEventStreamEndpoint({ schema, operations, sessionWatch, metrics }),
     webSocket: graphqlWebSocket({

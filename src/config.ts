@@ -58,6 +58,8 @@ export interface Config {
   readonly maxMembersPerList: number;
   /** Days history entries are kept (HISTORY_RETENTION_DAYS); 0 keeps them forever. */
   readonly historyRetentionDays: number;
+  /** How long the answer to a request sent with an Idempotency-Key is kept for its retries (IDEMPOTENCY_KEY_TTL_SECONDS). */
+  readonly idempotencyKeyTtlSeconds: number;
   /** Largest answer one operation may give, in bytes of JSON; larger ones are refused. */
   readonly maxResponseBytes: number;
   /** Most subscriptions one WebSocket connection may hold open at once. */
@@ -260,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxListsPerUser: read.integer('MAX_LISTS_PER_USER', 100, 1, 10_000),
     maxMembersPerList: read.integer('MAX_MEMBERS_PER_LIST', 25, 1, 10_000),
     historyRetentionDays: read.integer('HISTORY_RETENTION_DAYS', 365, 0, 100 * 365),
+    idempotencyKeyTtlSeconds: read.integer('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
     maxResponseBytes: read.integer('MAX_RESPONSE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     redisUrl: read.raw('REDIS_URL'),
     maxSubscriptionsPerConnection: read.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),

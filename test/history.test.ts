@@ -352,7 +352,7 @@ for (const target of databaseTargets) {
       while ((await again()).length > 1 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
       assert.deepEqual(await again(), ['UPDATED']);
-      assert.ok(server.logLines.some((line) => line.msg === 'history: deleted entries past retention'));
+      assert.ok(server.logLines.some((line) => line.msg === 'housekeeping: deleted history entries past their time'));
     });
   });
 }

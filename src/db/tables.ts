@@ -101,6 +101,20 @@ export interface HistoryTable {
   at: IsoTime;
 }
 
+/** The first answer to a request sent with an Idempotency-Key (migration 0007). */
+export interface IdempotencyKeysTable {
+  /** The caller: a user, or ANONYMOUS_OWNER. */
+  owner_id: number;
+  key: string;
+  /** SHA-256 (hex) of the request body. */
+  fingerprint: string;
+  /** The answer's HTTP status; null while the first request runs. */
+  status: number | null;
+  content_type: string | null;
+  body: string | null;
+  created_at: IsoTime;
+}
+
 export interface Tables {
   todos: TodosTable;
   users: UsersTable;
@@ -110,4 +124,5 @@ export interface Tables {
   lists: ListsTable;
   list_members: ListMembersTable;
   history: HistoryTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

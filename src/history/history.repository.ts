@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { HistoryTable, Tables } from '../db/tables.js';
 import { accessibleListIds } from '../lists/list-access.js';
+import type { Chore } from '../http/housekeeping.js';
 import { decodeChanges, encodeChanges, type HistoryAction, type NewHistoryEntry } from './field-changes.js';
 
 type Executor = Kysely<Tables>;
@@ -161,4 +162,15 @@ export async function pruneHistory(
     if (count < batchSize) return { deleted, more: false };
   }
   return { deleted, more: true };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The chore that keeps history to `retentionDays` (see http/housekeeping.ts); none when 0 keeps it all. */
+export function historyRetention(db: Executor, retentionDays: number): Chore | undefined {
+  if (retentionDays === 0) return undefined;
+  return {
+    name: 'history entries',
+    run: (batches) => pruneHistory(db, new Date(Date.now() - retentionDays * DAY_MS).toISOString(), batches),
+  };
 }

@@ -20,8 +20,8 @@ async function cors(app: FastifyInstance, { origins }: CorsOptions): Promise<voi
     origin: (origin, allow) => allow(null, origin !== undefined && origins.has(origin.toLowerCase())),
     credentials: true,
     methods: ['GET', 'POST'],
-    // What clients read: the request id to quote in a report, and when to retry.
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    // What clients read: the request id to quote in a report, when to retry, and whether an answer is a replay.
+    exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
 }

@@ -15,6 +15,7 @@ import { JSON_TYPE } from './errors.js';
 import { answerBatch, batchOf } from './batch.js';
 import { createGraphQLEndpoint, type GraphQLEndpointOptions } from './graphql-over-http.js';
 import { readPlainPost } from './plain-post.js';
+import type { IdempotencyKeys } from './idempotency.js';
 import { looseParams } from './request-params.js';
 import { describeRefusal, errorBody, httpErrorCode } from '../graphql/errors.js';
 import { acceptedAnswers, negotiateMediaType } from './accept.js';
@@ -30,6 +31,8 @@ export interface GraphQLRoutesOptions extends GraphQLEndpointOptions {
   readonly batchMax: number;
   /** Serve GraphiQL to browsers. */
   readonly graphiql: boolean;
+  /** Answers retries sent with an Idempotency-Key once (idempotency.ts). */
+  readonly idempotency: IdempotencyKeys;
 }
 
 /** A refusal of the gate, as a GraphQL error in the media type the client accepts. */
@@ -112,6 +115,7 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
       return;
     }
     const body = typeof request.body === 'string' ? request.body : null;
+    if (await options.idempotency.answered(request, reply, body)) return;
     const batch = batchOf(request, body);
     if (batch) {
       await answerBatch(batchOptions, request, reply, batch);
@@ -144,7 +148,17 @@ function graphqlRoutes(app: FastifyInstance, options: GraphQLRoutesOptions, regi
   app.route({ method: 'GET', url: options.path, onRequest: gate, handler, wsHandler: options.webSocket });
   // Other methods reach graphql-http, which refuses them in the protocol's words. A
   // listed origin's preflight (OPTIONS) is answered before, by http/cors.ts's hook.
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: options.path, onRequest: gate, handler });
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: options.path,
+    onRequest: gate,
+    handler,
+    // The answer to a request that claimed an Idempotency-Key is kept before it leaves.
+    onSend: async (request, reply, payload) => {
+      await options.idempotency.sending(request, reply, payload);
+      return payload;
+    },
+  });
   registered();
 }
 

@@ -10,6 +10,7 @@ import { createLists } from './0003_create_lists.js';
 import { addForeignKeys } from './0004_add_foreign_keys.js';
 import { addVersions } from './0005_add_versions.js';
 import { createHistory } from './0006_create_history.js';
+import { createIdempotencyKeys } from './0007_create_idempotency_keys.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -22,4 +23,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_add_foreign_keys': addForeignKeys,
   '0005_add_versions': addVersions,
   '0006_create_history': createHistory,
+  '0007_create_idempotency_keys': createIdempotencyKeys,
 };
