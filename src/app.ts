@@ -38,6 +38,7 @@ import health from './http/health.js';
 import housekeeping from './http/housekeeping.js';
 import { IdempotencyKeys } from './http/idempotency.js';
 import { historyRetention } from './history/history.repository.js';
+import { syncLogRetention } from './sync/sync-log.repository.js';
 import metricsPlugin from './http/metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import tracingPlugin from './http/tracing.js';
@@ -132,6 +133,7 @@ export async function createApp({
     changes,
     responseCache,
     requestTimeoutMs: config.requestTimeoutMs,
+    syncRetentionDays: config.syncRetentionDays,
     trustedDocuments: TrustedDocuments.load(config.trustedDocuments, persistedQueries),
     metrics,
     tracing,
@@ -226,9 +228,11 @@ export async function createApp({
     requestTimeoutMs: config.requestTimeoutMs,
   });
   await app.register(housekeeping, {
-    chores: [historyRetention(database.db, config.historyRetentionDays), idempotency.expiry()].flatMap(
-      (chore) => chore ?? [],
-    ),
+    chores: [
+      historyRetention(database.db, config.historyRetentionDays),
+      syncLogRetention(database.db, config.syncRetentionDays),
+      idempotency.expiry(),
+    ].flatMap((chore) => chore ?? []),
     log: logger,
   });
   if (config.graphiql) await app.register(graphiqlAssets);

@@ -58,6 +58,8 @@ export interface Config {
   readonly maxMembersPerList: number;
   /** Days history entries are kept (HISTORY_RETENTION_DAYS); 0 keeps them forever. */
   readonly historyRetentionDays: number;
+  /** Days the sync log is kept; older sync cursors are refused with CURSOR_EXPIRED (SYNC_RETENTION_DAYS). */
+  readonly syncRetentionDays: number;
   /** How long the answer to a request sent with an Idempotency-Key is kept for its retries (IDEMPOTENCY_KEY_TTL_SECONDS). */
   readonly idempotencyKeyTtlSeconds: number;
   /** Largest answer one operation may give, in bytes of JSON; larger ones are refused. */
@@ -262,6 +264,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxListsPerUser: read.integer('MAX_LISTS_PER_USER', 100, 1, 10_000),
     maxMembersPerList: read.integer('MAX_MEMBERS_PER_LIST', 25, 1, 10_000),
     historyRetentionDays: read.integer('HISTORY_RETENTION_DAYS', 365, 0, 100 * 365),
+    syncRetentionDays: read.integer('SYNC_RETENTION_DAYS', 30, 1, 3650),
     idempotencyKeyTtlSeconds: read.integer('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
     maxResponseBytes: read.integer('MAX_RESPONSE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     redisUrl: read.raw('REDIS_URL'),

@@ -34,10 +34,13 @@ for (const target of databaseTargets) {
         await sleep(100);
         throw new Error('roll back');
       });
+      // Watched from the start: the outside write may wait for it (on SQLite, and
+      // on PostgreSQL for the sync log's writer lock), and it rolls back meanwhile.
+      const rolledBack = assert.rejects(transaction, /roll back/);
       await sleep(20);
       // On SQLite this must wait for the transaction instead of joining it.
       const outside = await insertTodo(database.db, ANONYMOUS_OWNER, { description: 'outside', dueOn: '2030-01-01' });
-      await assert.rejects(transaction, /roll back/);
+      await rolledBack;
 
       assert.equal((await findTodo(database.db, ANONYMOUS_OWNER, outside.id))?.description, 'outside');
       assert.deepEqual(

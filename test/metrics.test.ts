@@ -97,8 +97,8 @@ for (const target of databaseTargets) {
         1,
       );
       assert.equal(mutation.delta(DOCUMENTS, { cache: 'compiled', result: 'hit' }), 1);
-      // The todo, and its history entry.
-      assert.equal(mutation.delta(STATEMENTS, { kind: 'insert' }), 2);
+      // The todo, its history entry, and its sync log rows.
+      assert.equal(mutation.delta(STATEMENTS, { kind: 'insert' }), 3);
       assert.equal(mutation.delta(STATEMENTS), mutation.statements);
     });
 

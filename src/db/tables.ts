@@ -115,6 +115,16 @@ export interface IdempotencyKeysTable {
   created_at: IsoTime;
 }
 
+/** What changed for whom, in commit order (migration 0008). */
+export interface SyncLogTable {
+  seq: Generated<number>;
+  /** Who may see the change, or just lost sight of the object. */
+  user_id: number;
+  type: 'Todo' | 'TodoList';
+  object_id: number;
+  at: IsoTime;
+}
+
 export interface Tables {
   todos: TodosTable;
   users: UsersTable;
@@ -125,4 +135,5 @@ export interface Tables {
   list_members: ListMembersTable;
   history: HistoryTable;
   idempotency_keys: IdempotencyKeysTable;
+  sync_log: SyncLogTable;
 }

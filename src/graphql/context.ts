@@ -29,6 +29,8 @@ export interface ContextSettings {
   readonly requestTimeoutMs: number;
   /** Largest answer an operation may give, in bytes (MAX_RESPONSE_BYTES). */
   readonly maxResponseBytes: number;
+  /** Days the sync log is kept (SYNC_RETENTION_DAYS). */
+  readonly syncRetentionDays: number;
 }
 
 /**
@@ -57,6 +59,8 @@ export class RequestContext {
   readonly bounds: ListBounds;
   /** The request's place in its trace, when tracing is on. */
   readonly traceContext: Context | undefined;
+  /** Days the sync log is kept: how old a sync cursor may be. */
+  readonly syncRetentionDays: number;
   readonly #settings: ContextSettings;
   readonly #state: RequestState;
   readonly #started = performance.now();
@@ -88,6 +92,7 @@ export class RequestContext {
     this.changes = settings.changes;
     this.responseCache = settings.responseCache;
     this.bounds = settings.bounds;
+    this.syncRetentionDays = settings.syncRetentionDays;
     // The streaming transports set it before any context is made.
     this.dropSlowConsumer = state.dropSlowConsumer;
     this.traceContext = state.traceContext;

@@ -62,6 +62,8 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     'TodoList.members': bounds.maxMembersPerList,
     'TodoConnection.edges': PAGE,
     'HistoryConnection.edges': PAGE,
+    // `first` of changesSince, which is a page size.
+    'SyncPage.changes': PAGE,
     'HistoryEntry.changes': MAX_CHANGED_FIELDS,
     ...introspectionBounds(schema),
   };

@@ -56,6 +56,8 @@ export interface OperationsOptions {
   readonly responseCache: ResponseCache | undefined;
   /** Longest an operation may run before it is answered TIMEOUT. */
   readonly requestTimeoutMs: number;
+  /** Days the sync log is kept: an older sync cursor is refused (SYNC_RETENTION_DAYS). */
+  readonly syncRetentionDays: number;
   readonly trustedDocuments: TrustedDocuments;
   /** Where operations, their errors and refusals are counted; undefined with METRICS_ENABLED=false. */
   readonly metrics: Metrics | undefined;

@@ -2,6 +2,7 @@
 import { accountResolvers } from '../accounts/accounts.resolvers.js';
 import { changeResolvers } from '../changes/changes.resolvers.js';
 import { historyResolvers } from '../history/history.resolvers.js';
+import { syncResolvers } from '../sync/sync.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { nodeResolvers } from '../nodes/nodes.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
@@ -19,5 +20,6 @@ export const resolvers: readonly Resolvers[] = [
   changeResolvers,
   nodeResolvers,
   historyResolvers,
+  syncResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

@@ -1,12 +1,13 @@
 /**
  * Writing and reading history. Every write path records its entries through
- * `recordHistory` inside its own transaction (see field-changes.ts for what an
+ * `recordChanges` inside its own transaction (see field-changes.ts for what an
  * entry holds); reads come a page per todo or list, many at once.
  */
 import { sql, type Kysely } from 'kysely';
 import type { HistoryTable, Tables } from '../db/tables.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import type { Chore } from '../http/housekeeping.js';
+import { logChanges } from '../sync/sync-log.repository.js';
 import { decodeChanges, encodeChanges, type HistoryAction, type NewHistoryEntry } from './field-changes.js';
 
 type Executor = Kysely<Tables>;
@@ -18,30 +19,34 @@ export interface HistoryRecord extends NewHistoryEntry {
   readonly actorId: number;
 }
 
-/** Records what `actor` changed, in the transaction `db` is; entries that changed nothing are left out. */
-export async function recordHistory(
+/**
+ * Records what `actor` changed, in the transaction `db` is: in history, and in
+ * the sync log for everyone it concerns. Entries that changed nothing are left out.
+ */
+export async function recordChanges(
   db: Executor,
   actor: number,
   entries: readonly (NewHistoryEntry | undefined)[],
 ): Promise<void> {
   const at = new Date().toISOString();
-  const rows = entries.flatMap((entry) =>
-    entry === undefined || entry.changes.length === 0
-      ? []
-      : [
-          {
-            list_id: entry.listId,
-            previous_list_id: entry.previousListId,
-            todo_id: entry.todoId,
-            actor_id: actor,
-            member_id: entry.memberId,
-            action: entry.action,
-            changes: encodeChanges(entry.changes),
-            at,
-          },
-        ],
-  );
-  if (rows.length > 0) await db.insertInto('history').values(rows).execute();
+  const changed = entries.filter((entry): entry is NewHistoryEntry => entry !== undefined && entry.changes.length > 0);
+  if (changed.length === 0) return;
+  await db
+    .insertInto('history')
+    .values(
+      changed.map((entry) => ({
+        list_id: entry.listId,
+        previous_list_id: entry.previousListId,
+        todo_id: entry.todoId,
+        actor_id: actor,
+        member_id: entry.memberId,
+        action: entry.action,
+        changes: encodeChanges(entry.changes),
+        at,
+      })),
+    )
+    .execute();
+  await logChanges(db, changed);
 }
 
 const columns = [

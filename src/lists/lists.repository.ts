@@ -7,7 +7,8 @@ import type { ListsTable, Tables } from '../db/tables.js';
 import { writeTransaction } from '../db/transaction.js';
 import { accessibleListIds, type ListAccess, type ListRole } from './list-access.js';
 import { listEntry } from '../history/field-changes.js';
-import { recordHistory } from '../history/history.repository.js';
+import { recordChanges } from '../history/history.repository.js';
+import { logListDeleted } from '../sync/sync-log.repository.js';
 
 type Executor = Kysely<Tables>;
 
@@ -100,7 +101,7 @@ export async function insertList(
       .values({ owner_id: owner, name, is_inbox: sql<boolean>`false`, created_at: new Date().toISOString() })
       .returning(returned)
       .executeTakeFirstOrThrow();
-    await recordHistory(trx, owner, [listEntry('CREATED', row.id, [['name', null, name]])]);
+    await recordChanges(trx, owner, [listEntry('CREATED', row.id, [['name', null, name]])]);
     return toRecord(row);
   });
 }
@@ -171,7 +172,7 @@ export async function renameList(
       .returning(returned)
       .executeTakeFirstOrThrow();
     if (current.name !== name) {
-      await recordHistory(trx, owner, [listEntry('UPDATED', id, [['name', current.name, name]])]);
+      await recordChanges(trx, owner, [listEntry('UPDATED', id, [['name', current.name, name]])]);
     }
     return toRecord(row);
   });
@@ -195,6 +196,8 @@ export async function deleteList(db: Executor, owner: number, id: number): Promi
     if (!list) return undefined;
     const audience = await listAudience(trx, [id]);
     await trx.deleteFrom('lists').where('id', '=', id).execute();
+    // Last: the log's lock is always taken after the rows a write locks (sync-log.repository.ts).
+    await logListDeleted(trx, id, audience);
     return audience;
   });
 }
@@ -272,7 +275,7 @@ export async function shareList(
       .executeTakeFirst();
     if (!list) return 'NOT_FOUND';
     const shared = (from: ListRole | null) =>
-      recordHistory(trx, owner, [listEntry('SHARED', listId, from === role ? [] : [['role', from, role]], userId)]);
+      recordChanges(trx, owner, [listEntry('SHARED', listId, from === role ? [] : [['role', from, role]], userId)]);
     const member = await trx
       .selectFrom('list_members')
       .select('role')
@@ -317,7 +320,7 @@ export async function unshareList(db: Executor, owner: number, listId: number, u
       .returning('role')
       .executeTakeFirst();
     if (removed) {
-      await recordHistory(trx, owner, [listEntry('UNSHARED', listId, [['role', removed.role, null]], userId)]);
+      await recordChanges(trx, owner, [listEntry('UNSHARED', listId, [['role', removed.role, null]], userId)]);
       return true;
     }
     // Not a member: done all the same, if the list is still the caller's.

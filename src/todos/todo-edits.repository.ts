@@ -17,7 +17,7 @@ import { accessibleListIds } from '../lists/list-access.js';
 import type { TodoChanges } from './todo-input.js';
 import { lockTodos, todoColumns, toTodoRecord } from './todos.repository.js';
 import { todoEntry } from '../history/field-changes.js';
-import { recordHistory } from '../history/history.repository.js';
+import { recordChanges } from '../history/history.repository.js';
 import type { TodoRecord } from './todo.js';
 
 type Executor = Kysely<Tables>;
@@ -81,7 +81,7 @@ export async function createTodoItem(
       })
       .returning(todoColumns)
       .executeTakeFirstOrThrow();
-    await recordHistory(trx, owner, [todoEntry(undefined, row)]);
+    await recordChanges(trx, owner, [todoEntry(undefined, row)]);
     return { ok: true, value: toTodoRecord(row) } as const;
   });
 }
@@ -135,7 +135,7 @@ export async function updateTodos(
       const moved = await movedOn(trx, owner, unwritten, locked, ifVersion);
       rollback(moved ? { ok: false, conflict: moved } : { ok: false, missing: unwritten });
     }
-    await recordHistory(
+    await recordChanges(
       trx,
       owner,
       rows.map((row) => todoEntry(locked.get(row.id), row)),
@@ -196,7 +196,7 @@ export async function deleteTodos(
     const lists = new Map(rows.map((row) => [row.id, row.list_id]));
     // Deleted by someone else a moment ago (or never within reach): all or none.
     if (rows.length < ids.length) rollback({ ok: false, missing: ids.filter((id) => !lists.has(id)) });
-    await recordHistory(
+    await recordChanges(
       trx,
       owner,
       ids.map((id) => todoEntry(locked.get(id), undefined)),

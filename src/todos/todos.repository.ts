@@ -11,7 +11,7 @@ import { formatDueDate } from './due-date.js';
 import { priorityOfRank, type TodoRecord } from './todo.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import { todoEntry } from '../history/field-changes.js';
-import { recordHistory } from '../history/history.repository.js';
+import { recordChanges } from '../history/history.repository.js';
 
 export type Executor = Kysely<Tables>;
 
@@ -173,7 +173,7 @@ export async function insertTodo(
   return writeTransaction(db, async (trx) => {
     const [row] = (await insertQuery(trx, [todo.description, todo.dueOn, owner, now, now, owner])).rows;
     if (!row) throw new Error('INSERT … RETURNING returned no row');
-    await recordHistory(trx, owner, [todoEntry(undefined, row)]);
+    await recordChanges(trx, owner, [todoEntry(undefined, row)]);
     return toTodoRecord(row);
   });
 }
@@ -211,7 +211,7 @@ function writeOne<Row extends object>(
     const before = (await lockTodos(trx, [id])).get(id);
     if (!before) return undefined;
     const after = await write(trx);
-    if (after) await recordHistory(trx, owner, [todoEntry(before, deleted ? undefined : { ...before, ...after })]);
+    if (after) await recordChanges(trx, owner, [todoEntry(before, deleted ? undefined : { ...before, ...after })]);
     return after;
   });
 }

@@ -11,6 +11,7 @@ import { addForeignKeys } from './0004_add_foreign_keys.js';
 import { addVersions } from './0005_add_versions.js';
 import { createHistory } from './0006_create_history.js';
 import { createIdempotencyKeys } from './0007_create_idempotency_keys.js';
+import { createSyncLog } from './0008_create_sync_log.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -24,4 +25,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_add_versions': addVersions,
   '0006_create_history': createHistory,
   '0007_create_idempotency_keys': createIdempotencyKeys,
+  '0008_create_sync_log': createSyncLog,
 };

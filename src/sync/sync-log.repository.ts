@@ -1,0 +1,156 @@
+/**
+ * The sync log: which objects changed for which users, in the order the
+ * changes committed. Writers append in the transaction of the change; readers
+ * (`changesSince`) read a user's rows after a position.
+ *
+ * Commit order: on PostgreSQL two transactions can take numbers from a
+ * sequence in one order and commit in the other, and a reader between the two
+ * commits would move its cursor past a row that is not there yet, and miss it
+ * for good. So every writer first locks one row (`settings.sync_log_writer`),
+ * held until it commits: numbers are taken, and rows made visible, one
+ * transaction at a time. SQLite runs one write transaction at a time anyway.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Tables } from '../db/tables.js';
+import type { NewHistoryEntry } from '../history/field-changes.js';
+import type { Chore } from '../http/housekeeping.js';
+
+type Executor = Kysely<Tables>;
+export type SyncType = 'Todo' | 'TodoList';
+
+/** Owner and members of each list, as they are inside the transaction. */
+async function readersOf(db: Executor, listIds: readonly number[]): Promise<Map<number, number[]>> {
+  const readers = new Map<number, number[]>(listIds.map((id) => [id, []]));
+  if (listIds.length === 0) return readers;
+  const rows = await db
+    .selectFrom('lists')
+    .select(['lists.id as listId', 'lists.owner_id as userId'])
+    .where('lists.id', 'in', listIds)
+    .unionAll(
+      db
+        .selectFrom('list_members')
+        .select(['list_members.list_id as listId', 'list_members.user_id as userId'])
+        .where('list_members.list_id', 'in', listIds),
+    )
+    .execute();
+  for (const { listId, userId } of rows) readers.get(listId)?.push(userId);
+  return readers;
+}
+
+/** Takes the log's writer lock (see above) until the transaction ends. */
+async function lockLog(db: Executor): Promise<void> {
+  await db.selectFrom('settings').select('key').where('key', '=', 'sync_log_writer').forUpdate().execute();
+}
+
+interface Row {
+  readonly user_id: number;
+  readonly type: SyncType;
+  readonly object_id: number;
+  readonly at: string;
+}
+
+/**
+ * Logs the changes history records, for everyone who sees them now, and for
+ * the readers of a list a todo left and a member just removed, who see it go.
+ *
+ * A member added or removed also gets a row for every todo in the list: a
+ * new member must learn of todos made before they joined; a removed one, of
+ * each todo they lose. Without the latter, a member removed and added again
+ * between two syncs would see the list come back (one row, read as it is now)
+ * and keep the todos deleted while they were away.
+ */
+export async function logChanges(db: Executor, entries: readonly NewHistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  // Readers are read under the lock: a share that committed before this
+  // transaction took the lock is seen here, and one that commits after it
+  // logs this transaction's todos for its new member itself.
+  await lockLog(db);
+  const lists = [...new Set(entries.flatMap((entry) => [entry.listId, entry.previousListId ?? entry.listId]))];
+  const readers = await readersOf(db, lists);
+  const at = new Date().toISOString();
+  const rows: Row[] = [];
+  const memberships: { member: number; listId: number }[] = [];
+  for (const entry of entries) {
+    const audience = new Set([
+      ...(readers.get(entry.listId) ?? []),
+      ...(entry.previousListId === null ? [] : (readers.get(entry.previousListId) ?? [])),
+      ...(entry.memberId === null ? [] : [entry.memberId]),
+    ]);
+    const [type, id]: [SyncType, number] = entry.todoId === null ? ['TodoList', entry.listId] : ['Todo', entry.todoId];
+    for (const user of audience) rows.push({ user_id: user, type, object_id: id, at });
+    const joined = entry.action === 'SHARED' && entry.changes.some(([, from]) => from === null);
+    if ((joined || entry.action === 'UNSHARED') && entry.memberId !== null) {
+      memberships.push({ member: entry.memberId, listId: entry.listId });
+    }
+  }
+  if (rows.length > 0) await db.insertInto('sync_log').values(rows).execute();
+  for (const { member, listId } of memberships) {
+    await db
+      .insertInto('sync_log')
+      .columns(['user_id', 'type', 'object_id', 'at'])
+      .expression(
+        db
+          .selectFrom('todos')
+          .select([sql.lit(member).as('user_id'), sql.lit('Todo').as('type'), 'todos.id', sql.lit(at).as('at')])
+          .where('todos.list_id', '=', listId),
+      )
+      .execute();
+  }
+}
+
+/** A list about to be deleted: `audience` (its readers until now) see it go. */
+export async function logListDeleted(db: Executor, listId: number, audience: readonly number[]): Promise<void> {
+  if (audience.length === 0) return;
+  const at = new Date().toISOString();
+  await lockLog(db);
+  await db
+    .insertInto('sync_log')
+    .values(audience.map((user) => ({ user_id: user, type: 'TodoList' as const, object_id: listId, at })))
+    .execute();
+}
+
+/** The newest position in the log: a new cursor that nothing logged later falls before. */
+export async function lastPosition(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('sync_log')
+    .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
+    .executeTakeFirst();
+  return row?.seq ?? 0;
+}
+
+/**
+ * The objects that changed for `user` after position `after`, each once, in
+ * the order of their latest change; at most `first`, and whether more follow.
+ */
+export async function changedSince(
+  db: Executor,
+  user: number,
+  after: number,
+  first: number,
+): Promise<{ objects: { type: SyncType; id: number; seq: number }[]; more: boolean }> {
+  const rows = await db
+    .selectFrom('sync_log')
+    .select((eb) => ['type', 'object_id', eb.fn.max('seq').as('seq')])
+    .where('user_id', '=', user)
+    .where('seq', '>', after)
+    .groupBy(['type', 'object_id'])
+    .orderBy((eb) => eb.fn.max('seq'))
+    .limit(first + 1)
+    .execute();
+  const objects = rows.slice(0, first).map((row) => ({ type: row.type, id: row.object_id, seq: row.seq }));
+  return { objects, more: rows.length > first };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The chore that deletes log rows older than `retentionDays` (see http/housekeeping.ts). */
+export function syncLogRetention(db: Executor, retentionDays: number): Chore {
+  return {
+    name: 'sync log rows',
+    run: async () => {
+      const cutoff = new Date(Date.now() - retentionDays * DAY_MS).toISOString();
+      const result = await db.deleteFrom('sync_log').where('at', '<', cutoff).executeTakeFirst();
+      return { deleted: Number(result.numDeletedRows), more: false };
+    },
+  };
+}
