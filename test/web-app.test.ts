@@ -115,6 +115,19 @@ for (const target of databaseTargets) {
       await filters.getByLabel('Show').selectOption({ label: 'All' });
       await page.getByText('3 todos', { exact: true }).waitFor();
 
+      // The edit, and the todo's making, in its history.
+      await todoRow(page, 'Buy oat milk').getByRole('button', { name: /Edit/ }).click();
+      const reopened = page.getByRole('form', { name: 'Edit “Buy oat milk”' });
+      await reopened.getByText('History', { exact: true }).click();
+      const history = reopened.getByRole('list', { name: 'History' });
+      await history.getByText('description: Buy milk → Buy oat milk').waitFor();
+      const entries = await history.locator(':scope > li').allTextContents();
+      assert.equal(entries.length, 2, entries.join(' | '));
+      assert.match(entries[0] ?? '', /changed.*notes: \(none\) → Two cartons.*due date: .* → 2099-01-02/s);
+      assert.match(entries[1] ?? '', /created it/);
+      await assertAccessible(page, 'todo history');
+      await reopened.getByRole('button', { name: 'Cancel' }).click();
+
       // Move one to the Inbox through its editor, delete one after confirming.
       await todoRow(page, 'Pay the grocer').getByRole('button', { name: /Edit/ }).click();
       await page

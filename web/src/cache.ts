@@ -87,6 +87,9 @@ export const createCache = () =>
       TodoPayload: () => null,
       BulkTodosPayload: () => null,
       DeleteTodosPayload: () => null,
+      HistoryConnection: () => null,
+      HistoryEdge: () => null,
+      FieldChange: () => null,
     },
     updates: {
       Mutation: {

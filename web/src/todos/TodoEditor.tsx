@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages';
 import { DeleteTodosMutation, UpdateTodoMutation } from './operations';
 import { PrioritySelect } from './PrioritySelect';
+import { TodoHistory } from '../history/TodoHistory';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -25,6 +26,7 @@ export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
   const [listId, setListId] = useState(todo.list.id);
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [showingHistory, setShowingHistory] = useState(false);
   const [updateState, update] = useMutation(UpdateTodoMutation);
   const [, deleteTodos] = useMutation(DeleteTodosMutation);
   const id = useId();
@@ -111,6 +113,10 @@ export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
           Delete
         </button>
       </div>
+      <details onToggle={(event) => setShowingHistory(event.currentTarget.open)}>
+        <summary>History</summary>
+        {showingHistory && <TodoHistory todoId={todo.id} lists={lists} />}
+      </details>
       <ConfirmDialog
         open={confirmingDelete}
         title="Delete this todo?"
