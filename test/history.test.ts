@@ -260,6 +260,10 @@ for (const target of databaseTargets) {
         !JSON.stringify(await activityOf(member, shared)).includes('Do not tell Ann'),
         'the notes from the private list never reach the member',
       );
+      // Nor once the private list is deleted.
+      await owner(`mutation { deleteList(list: "${secret}") { status } }`);
+      assert.ok(!JSON.stringify(await historyOf(member, id)).includes('Do not tell Ann'));
+      assert.ok(!JSON.stringify(await activityOf(member, shared)).includes('Do not tell Ann'));
     });
 
     it('records nothing for a write that was refused or rolled back', async () => {

@@ -58,16 +58,16 @@ export function todoChanges(before: TrackedTodo | undefined, after: TrackedTodo 
 
 /**
  * The entry for a todo going from `before` to `after` (made when there is no
- * before, deleted when there is no after), or undefined when nothing it tracks
- * changed (completing a completed todo).
+ * before, deleted when there is no after). A write that changed no field it
+ * tracks (completing a completed todo) gives an entry without changes: history
+ * leaves it out, but the todo's version moved, and sync still tells its readers.
  */
 export function todoEntry(
   before: TrackedTodo | undefined,
   after: TrackedTodo | undefined,
 ): NewHistoryEntry | undefined {
   const todo = after ?? before;
-  const changes = todoChanges(before, after);
-  if (!todo || changes.length === 0) return undefined;
+  if (!todo) return undefined;
   const moved = before !== undefined && after !== undefined && before.list_id !== after.list_id;
   return {
     action: before === undefined ? 'CREATED' : after === undefined ? 'DELETED' : 'UPDATED',
@@ -75,7 +75,7 @@ export function todoEntry(
     previousListId: moved ? before.list_id : null,
     todoId: todo.id,
     memberId: null,
-    changes,
+    changes: todoChanges(before, after),
   };
 }
 

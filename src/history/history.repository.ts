@@ -20,33 +20,36 @@ export interface HistoryRecord extends NewHistoryEntry {
 }
 
 /**
- * Records what `actor` changed, in the transaction `db` is: in history, and in
- * the sync log for everyone it concerns. Entries that changed nothing are left out.
+ * Records what `actor` changed, in the transaction `db` is: in history (the
+ * entries that changed a field), and in the sync log for everyone it concerns
+ * (every entry: a write that changed no field still moved a version).
  */
 export async function recordChanges(
   db: Executor,
   actor: number,
   entries: readonly (NewHistoryEntry | undefined)[],
 ): Promise<void> {
+  const written = entries.filter((entry): entry is NewHistoryEntry => entry !== undefined);
+  const changed = written.filter((entry) => entry.changes.length > 0);
   const at = new Date().toISOString();
-  const changed = entries.filter((entry): entry is NewHistoryEntry => entry !== undefined && entry.changes.length > 0);
-  if (changed.length === 0) return;
-  await db
-    .insertInto('history')
-    .values(
-      changed.map((entry) => ({
-        list_id: entry.listId,
-        previous_list_id: entry.previousListId,
-        todo_id: entry.todoId,
-        actor_id: actor,
-        member_id: entry.memberId,
-        action: entry.action,
-        changes: encodeChanges(entry.changes),
-        at,
-      })),
-    )
-    .execute();
-  await logChanges(db, changed);
+  if (changed.length > 0) {
+    await db
+      .insertInto('history')
+      .values(
+        changed.map((entry) => ({
+          list_id: entry.listId,
+          previous_list_id: entry.previousListId,
+          todo_id: entry.todoId,
+          actor_id: actor,
+          member_id: entry.memberId,
+          action: entry.action,
+          changes: encodeChanges(entry.changes),
+          at,
+        })),
+      )
+      .execute();
+  }
+  await logChanges(db, written);
 }
 
 const columns = [

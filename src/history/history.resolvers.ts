@@ -109,10 +109,14 @@ export const historyResolvers: Resolvers = {
         ? toGlobalId('TodoList', entry.previousListId)
         : null,
     changes: async (entry, _args, { loaders: batch }) => {
-      if (entry.previousListId === null) return [...entry.changes];
-      // A move: what the todo was in a list the caller cannot read, or became in
-      // one, is not theirs to see; those sides read as null.
-      const [from, to] = await Promise.all([batch.list.load(entry.previousListId), batch.list.load(entry.listId)]);
+      // A move: what the todo was in a list the caller cannot read (or one since
+      // deleted), or became in one, is not theirs to see; those sides read as null.
+      const moved = entry.changes.some(([field, from, to]) => field === 'list' && from !== null && to !== null);
+      if (!moved) return [...entry.changes];
+      const [from, to] = await Promise.all([
+        entry.previousListId === null ? undefined : batch.list.load(entry.previousListId),
+        batch.list.load(entry.listId),
+      ]);
       if (from && to) return [...entry.changes];
       return entry.changes.flatMap(([field, oldValue, newValue]): ChangedField[] => {
         const seen = [field, from ? oldValue : null, to ? newValue : null] as const;

@@ -171,9 +171,10 @@ export async function renameList(
       .where('id', '=', id)
       .returning(returned)
       .executeTakeFirstOrThrow();
-    if (current.name !== name) {
-      await recordChanges(trx, owner, [listEntry('UPDATED', id, [['name', current.name, name]])]);
-    }
+    // Renamed to the name it had: no history, but its version moved, which sync tells.
+    await recordChanges(trx, owner, [
+      listEntry('UPDATED', id, current.name === name ? [] : [['name', current.name, name]]),
+    ]);
     return toRecord(row);
   });
 }
@@ -196,6 +197,7 @@ export async function deleteList(db: Executor, owner: number, id: number): Promi
     if (!list) return undefined;
     const audience = await listAudience(trx, [id]);
     await trx.deleteFrom('lists').where('id', '=', id).execute();
+    await trx.deleteFrom('history').where('list_id', '=', id).execute();
     // Last: the log's lock is always taken after the rows a write locks (sync-log.repository.ts).
     await logListDeleted(trx, id, audience);
     return audience;

@@ -6,21 +6,23 @@ import type { Migration } from './index.js';
  * transaction as the change itself, so there is never a change without its
  * entry nor an entry without its change.
  *
- * An entry belongs to the list the change happened in and goes with it when the
- * list is deleted (no one can read that list's activity any more). It outlives
+ * An entry belongs to the list the change happened in and is deleted with it
+ * (by deleteList: no one can read that list's activity any more). It outlives
  * its todo: a deleted todo's entries stay in the list's activity. A move is one
  * entry in the list the todo went to, naming the list it left
  * (`previous_list_id`), so both lists' activity shows it.
+ *
+ * No foreign keys: a log keeps ids as facts, and a key's check would lock the
+ * list row from every todo write, against deleteList, which locks the list and
+ * then the todos (a deadlock PostgreSQL would break after a second's stall).
  */
 export const createHistory: Migration = {
   async up(db, dialect) {
     await db.schema
       .createTable('history')
       .addColumn('id', 'integer', generatedId(dialect))
-      .addColumn('list_id', 'integer', (column) => column.notNull().references('lists.id').onDelete('cascade'))
-      .addColumn('previous_list_id', 'integer', (column) => column.references('lists.id').onDelete('set null'))
-      // No foreign keys to todos and users: a log keeps ids as facts. The entries
-      // of a todo outlive it, and a write that records one reads no `users` row.
+      .addColumn('list_id', 'integer', (column) => column.notNull())
+      .addColumn('previous_list_id', 'integer')
       .addColumn('todo_id', 'integer')
       .addColumn('actor_id', 'integer', (column) => column.notNull())
       .addColumn('member_id', 'integer')
