@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import { sqliteUnder } from './sqlite-statements.js';
+import { databaseOf } from './transaction.js';
 
 /**
  * A query built and compiled once per database, then run with new parameter
@@ -17,12 +18,14 @@ import { sqliteUnder } from './sqlite-statements.js';
 export function preparedQuery<DB, Row>(
   build: (db: Kysely<DB>) => Compilable<Row>,
 ): (db: Kysely<DB>, parameters: readonly unknown[]) => Promise<QueryResult<Row>> {
-  const compiledFor = new WeakMap<Kysely<DB>, CompiledQuery<Row>>();
+  // Per database, and shared by its transactions (writeTransaction's), whose SQL is the same.
+  const compiledFor = new WeakMap<object, CompiledQuery<Row>>();
   return (db, parameters) => {
-    let compiled = compiledFor.get(db);
+    const key = databaseOf(db);
+    let compiled = compiledFor.get(key);
     if (!compiled) {
       compiled = build(db).compile();
-      compiledFor.set(db, compiled);
+      compiledFor.set(key, compiled);
     }
     if (compiled.parameters.length !== parameters.length) {
       throw new Error(

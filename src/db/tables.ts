@@ -117,7 +117,8 @@ export interface IdempotencyKeysTable {
 
 /** What changed for whom, in commit order (migration 0008). */
 export interface SyncLogTable {
-  seq: Generated<number>;
+  /** A bigint on PostgreSQL, which node-postgres reads as a string: read it through `Number()`. */
+  seq: Generated<number | string>;
   /** Who may see the change, or just lost sight of the object. */
   user_id: number;
   type: 'Todo' | 'TodoList';

@@ -38,6 +38,12 @@ const isRetryable = (error: unknown): boolean =>
 
 const isTransaction = <DB>(db: Kysely<DB>): db is Transaction<DB> => db.isTransaction;
 
+/** Each open transaction's database: prepared queries compiled for it serve its transactions too. */
+const parents = new WeakMap<object, object>();
+
+/** The database `db` is a transaction of, or `db` itself. */
+export const databaseOf = (db: object): object => parents.get(db) ?? db;
+
 export async function writeTransaction<DB, T>(
   db: Kysely<DB>,
   work: (trx: Transaction<DB>, rollback: RollbackWith<T>) => Promise<T>,
@@ -47,7 +53,10 @@ export async function writeTransaction<DB, T>(
   if (isTransaction(db)) return work(db, rollbackWith);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await db.transaction().execute((trx) => work(trx, rollbackWith));
+      return await db.transaction().execute((trx) => {
+        parents.set(trx, db);
+        return work(trx, rollbackWith);
+      });
     } catch (error) {
       // Only `rollback` throws a Rollback, and only with a T.
       if (error instanceof Rollback) return error.answer as T;

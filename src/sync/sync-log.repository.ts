@@ -11,7 +11,9 @@
  * transaction at a time. SQLite runs one write transaction at a time anyway.
  */
 import { sql, type Kysely } from 'kysely';
+import { sqliteUnder } from '../db/sqlite-statements.js';
 import type { Tables } from '../db/tables.js';
+import { databaseOf } from '../db/transaction.js';
 import type { NewHistoryEntry } from '../history/field-changes.js';
 import type { Chore } from '../http/housekeeping.js';
 
@@ -37,8 +39,9 @@ async function readersOf(db: Executor, listIds: readonly number[]): Promise<Map<
   return readers;
 }
 
-/** Takes the log's writer lock (see above) until the transaction ends. */
+/** Takes the log's writer lock (see above) until the transaction ends; SQLite's one writer at a time needs none. */
 async function lockLog(db: Executor): Promise<void> {
+  if (sqliteUnder(databaseOf(db))) return;
   await db.selectFrom('settings').select('key').where('key', '=', 'sync_log_writer').forUpdate().execute();
 }
 
@@ -109,13 +112,13 @@ export async function logListDeleted(db: Executor, listId: number, audience: rea
     .execute();
 }
 
-/** The newest position in the log: a new cursor that nothing logged later falls before. */
+/** The newest position in the log (or deleted from it): a new cursor that nothing logged later falls before. */
 export async function lastPosition(db: Executor): Promise<number> {
   const row = await db
     .selectFrom('sync_log')
-    .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
+    .select((eb) => eb.fn.max<number | string | null>('seq').as('seq'))
     .executeTakeFirst();
-  return row?.seq ?? 0;
+  return Math.max(Number(row?.seq ?? 0), await prunedThrough(db));
 }
 
 /**
@@ -137,19 +140,46 @@ export async function changedSince(
     .orderBy((eb) => eb.fn.max('seq'))
     .limit(first + 1)
     .execute();
-  const objects = rows.slice(0, first).map((row) => ({ type: row.type, id: row.object_id, seq: row.seq }));
+  const objects = rows.slice(0, first).map((row) => ({ type: row.type, id: row.object_id, seq: Number(row.seq) }));
   return { objects, more: rows.length > first };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const PRUNED_THROUGH = 'sync_log_pruned_through';
 
-/** The chore that deletes log rows older than `retentionDays` (see http/housekeeping.ts). */
+/**
+ * The last position retention deleted. A cursor before it may have missed
+ * rows, so it is refused; a cursor at or after it has missed none.
+ */
+export async function prunedThrough(db: Executor): Promise<number> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', PRUNED_THROUGH).executeTakeFirst();
+  return Number(row?.value ?? 0);
+}
+
+/**
+ * The chore that deletes log rows older than `retentionDays` (see
+ * http/housekeeping.ts): by position, up to the last row old enough, which is
+ * recorded first as the watermark cursors are checked against.
+ */
 export function syncLogRetention(db: Executor, retentionDays: number): Chore {
   return {
     name: 'sync log rows',
     run: async () => {
       const cutoff = new Date(Date.now() - retentionDays * DAY_MS).toISOString();
-      const result = await db.deleteFrom('sync_log').where('at', '<', cutoff).executeTakeFirst();
+      const last = await db
+        .selectFrom('sync_log')
+        .select((eb) => eb.fn.max<number | string | null>('seq').as('seq'))
+        .where('at', '<', cutoff)
+        .executeTakeFirst();
+      const through = Number(last?.seq ?? 0);
+      if (through <= (await prunedThrough(db))) return { deleted: 0, more: false };
+      // The watermark first: a reader never sees rows gone before their cursor is refused.
+      await db
+        .updateTable('settings')
+        .set({ value: String(through) })
+        .where('key', '=', PRUNED_THROUGH)
+        .execute();
+      const result = await db.deleteFrom('sync_log').where('seq', '<=', through).executeTakeFirst();
       return { deleted: Number(result.numDeletedRows), more: false };
     },
   };

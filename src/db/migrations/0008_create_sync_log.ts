@@ -12,7 +12,9 @@ export const createSyncLog: Migration = {
   async up(db, dialect) {
     await db.schema
       .createTable('sync_log')
-      .addColumn('seq', 'integer', generatedId(dialect))
+      // 64 bits on PostgreSQL: one row per reader per change runs through 2^31 soon
+      // enough. (SQLite's integer is 64 bits already.)
+      .addColumn('seq', dialect === 'postgres' ? 'bigint' : 'integer', generatedId(dialect))
       .addColumn('user_id', 'integer', (column) => column.notNull())
       // "Todo" or "TodoList".
       .addColumn('type', 'text', (column) => column.notNull())
@@ -24,5 +26,7 @@ export const createSyncLog: Migration = {
     // The row every writer to the log locks first: on PostgreSQL, it makes the
     // log's numbering follow commit order.
     await sql`insert into settings (key, value) values ('sync_log_writer', '')`.execute(db);
+    // The last position retention has deleted: a cursor before it may have missed rows.
+    await sql`insert into settings (key, value) values ('sync_log_pruned_through', '0')`.execute(db);
   },
 };
