@@ -226,6 +226,8 @@ export async function createApp({
   const idempotency = new IdempotencyKeys(database.db, {
     ttlSeconds: config.idempotencyKeyTtlSeconds,
     requestTimeoutMs: config.requestTimeoutMs,
+    batchMax: config.batchMax,
+    secret: authSecret,
   });
   await app.register(housekeeping, {
     chores: [

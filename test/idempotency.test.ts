@@ -7,7 +7,7 @@
  * than running the mutation twice.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { GraphQLClient } from 'graphql-request';
@@ -72,6 +72,29 @@ for (const target of databaseTargets) {
       const third = await other.request<{ addTodo: { todo: { id: string } } }>(ADD, { d: 'Pay rent' });
       assert.notEqual(third.addTodo.todo.id, first.data.addTodo.todo.id);
       assert.equal(await countOf(server, token), 2);
+    });
+
+    it('releases the key of a request that never ran: a persisted query the server did not know yet', async () => {
+      const { token } = await register(server, 'idem-apq');
+      const headers = { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() };
+      const sha256Hash = createHash('sha256').update(ADD).digest('hex');
+      const extensions = { persistedQuery: { version: 1, sha256Hash } };
+      const hashOnly = await post(server.graphqlUrl, { extensions, variables: { d: 'Once' } }, headers);
+      assert.equal(hashOnly.body.errors?.[0]?.extensions?.code, 'PERSISTED_QUERY_NOT_FOUND');
+      // Apollo's link sends the document next, under the same key: it runs.
+      const full = await post(server.graphqlUrl, { query: ADD, extensions, variables: { d: 'Once' } }, headers);
+      assert.equal(full.status, 200);
+      assert.equal(full.replayed, null);
+      assert.equal(await countOf(server, token), 1);
+    });
+
+    it('ignores keys from anonymous callers, who share one space', async () => {
+      const headers = { 'idempotency-key': 'anonymous-key' };
+      const body = { query: 'mutation { createTodo(description: "Anon", dueDate: "01-01-2030") { todo { id } } }' };
+      const first = await post(server.graphqlUrl, body, headers);
+      const second = await post(server.graphqlUrl, body, headers);
+      assert.equal(second.replayed, null);
+      assert.notDeepEqual(first.body, second.body);
     });
 
     it('keeps each caller’s keys apart', async () => {
@@ -149,8 +172,8 @@ describe('idempotency keys through faults, on postgres', { skip: postgresTarget.
     await db.drop();
   });
 
-  it('releases the key after a server fault (503), so the retry runs', async () => {
-    const server = await startTestServer(db, { DATABASE_TIMEOUT_MS: '300' });
+  it('keeps the key of a request that failed on the server (503): whether it ran is unknown', async () => {
+    const server = await startTestServer(db, { DATABASE_TIMEOUT_MS: '300', BATCH_MAX: '1' });
     try {
       const { token } = await register(server, 'idem-fault');
       const headers = { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() };
@@ -159,16 +182,19 @@ describe('idempotency keys through faults, on postgres', { skip: postgresTarget.
       await locker.query('rollback');
       assert.equal(failed.status, 503);
       const retried = await post(server.graphqlUrl, { query: ADD, variables: { d: 'Later' } }, headers);
-      assert.equal(retried.status, 200);
-      assert.equal(retried.replayed, null);
-      assert.equal(await countOf(server, token), 1);
+      assert.equal(retried.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
+      assert.equal(await countOf(server, token), 0);
     } finally {
       await server.close();
     }
   });
 
   it('keeps the key of a request that timed out, whose write may still land, from running it again', async () => {
-    const server = await startTestServer(db, { REQUEST_TIMEOUT_MS: '200', DATABASE_TIMEOUT_MS: '30000' });
+    const server = await startTestServer(db, {
+      REQUEST_TIMEOUT_MS: '200',
+      DATABASE_TIMEOUT_MS: '30000',
+      BATCH_MAX: '1',
+    });
     try {
       const { token } = await register(server, 'idem-timeout');
       const headers = { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() };
@@ -209,7 +235,7 @@ describe('idempotency keys through faults, on postgres', { skip: postgresTarget.
     await instance.stop('SIGKILL');
     assert.equal(await inFlight, null);
     await locker.query('rollback');
-    instance = await startServerProcess({ ...env, REQUEST_TIMEOUT_MS: '200' });
+    instance = await startServerProcess({ ...env, REQUEST_TIMEOUT_MS: '200', BATCH_MAX: '1' });
     try {
       const url = `${instance.url}/graphql`;
       // Until the first request could no longer be running, it counts as running.

@@ -1,28 +1,31 @@
 /**
  * Safe retries over HTTP: a POST sent with an `Idempotency-Key` header (as the
- * IETF's draft-ietf-httpapi-idempotency-key-header has it) runs once per caller
- * and key. A retry with the same key and the same body gets the first answer
- * again, marked `Idempotent-Replayed: true`, and changes nothing.
+ * IETF's draft-ietf-httpapi-idempotency-key-header has it) by a signed-in user
+ * runs once per user and key. A retry with the same key and the same body gets
+ * the first answer again, marked `Idempotent-Replayed: true`, and changes nothing.
  *
  * The key is claimed in the database before the request runs, so two
  * instances, or two racing retries, cannot both run it: the second is told the
- * first is still running (409). The answer is kept when it is sent, for
- * IDEMPOTENCY_KEY_TTL_SECONDS. A server fault (500 or more) is not kept, and the
- * key is released so the request may be sent again under it, except TIMEOUT:
- * an operation past REQUEST_TIMEOUT_MS is answered while its writes may still
- * commit, so running it again could run it twice.
+ * first is still running (409). What happens to the claim depends on how far
+ * the request got:
  *
- * What a key cannot promise: the answer is stored after the request's own
- * transactions commit, not with them. If the process dies in between, or the
- * request timed out, the key stays claimed with no answer; a retry then hears,
- * once the request could no longer be running, that its outcome is unknown
- * (IDEMPOTENCY_OUTCOME_UNKNOWN), never a second run. Pair keys with `ifVersion`
- * where that matters.
+ * - It was answered without running (no `data` in the answer: a document
+ *   refused, a persisted query not known yet): the key is released, and the
+ *   retry with the full document runs.
+ * - It ran and was answered: the answer is kept, IDEMPOTENCY_KEY_TTL_SECONDS.
+ * - It ran and failed on the server's side (5xx: a timeout, the database gone
+ *   mid-way), or its answer is a stream: whether its writes committed is
+ *   unknown, so the key stays claimed with no answer. Once the request can no
+ *   longer be running, a retry hears IDEMPOTENCY_OUTCOME_UNKNOWN, never a
+ *   second run. So does a request whose process died.
+ *
+ * Anonymous callers share one space and one scope, so their keys are ignored:
+ * their requests run as if sent without one.
  */
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { ANONYMOUS_OWNER, type Tables } from '../db/tables.js';
+import type { Tables } from '../db/tables.js';
 import { errorBody } from '../graphql/errors.js';
 import { JSON_TYPE } from './errors.js';
 import type { Chore } from './housekeeping.js';
@@ -47,8 +50,12 @@ type Claim =
 export interface IdempotencySettings {
   /** How long an answer is kept for retries (IDEMPOTENCY_KEY_TTL_SECONDS). */
   readonly ttlSeconds: number;
-  /** Longest a request runs (REQUEST_TIMEOUT_MS): a claim older than that, without an answer, was abandoned. */
+  /** Longest an operation runs (REQUEST_TIMEOUT_MS): a claim older than a batch of them, unanswered, was abandoned. */
   readonly requestTimeoutMs: number;
+  /** Most operations in one batched request (BATCH_MAX). */
+  readonly batchMax: number;
+  /** Keys the fingerprint of request bodies (the server's AUTH_SECRET). */
+  readonly secret: string;
 }
 
 /** Time a claim is given beyond the request timeout before it counts as abandoned. */
@@ -81,14 +88,13 @@ export class IdempotencyKeys {
       return true;
     }
     const { viewer } = request.state;
-    const owner = viewer.kind === 'user' ? viewer.user.id : ANONYMOUS_OWNER;
-    const claim = await this.#claim(
-      owner,
-      key,
-      createHash('sha256')
-        .update(body ?? '')
-        .digest('hex'),
-    );
+    if (viewer.kind !== 'user') return false;
+    const owner = viewer.user.id;
+    // Keyed: a body may hold a password, which a plain hash would let anyone who reads the table guess at.
+    const fingerprint = createHmac('sha256', this.settings.secret)
+      .update(body ?? '')
+      .digest('hex');
+    const claim = await this.#claim(owner, key, fingerprint);
     switch (claim.kind) {
       case 'claimed':
         this.#claims.set(request, { owner, key });
@@ -128,20 +134,19 @@ export class IdempotencyKeys {
     }
   }
 
-  /** Keeps the answer to a request that claimed a key (Fastify's onSend), or releases the key. */
+  /** Keeps the answer to a request that claimed a key (Fastify's onSend), releases the key, or leaves it unanswered. */
   async sending(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
     const claim = this.#claims.get(request);
     if (!claim) return;
     this.#claims.delete(request);
-    // A timed-out operation's outcome is unknown: its key stays claimed, unanswered.
-    if (reply.statusCode >= 500 && typeof payload === 'string' && payload.includes('"code":"TIMEOUT"')) return;
-    // A stream (an event stream's answer) cannot be replayed; a server fault may be retried.
-    if (typeof payload !== 'string' || reply.statusCode >= 500) {
-      await this.db
-        .deleteFrom('idempotency_keys')
-        .where('owner_id', '=', claim.owner)
-        .where('key', '=', claim.key)
-        .execute();
+    // Ran, and its outcome is unknown: the key stays claimed with no answer.
+    if (typeof payload !== 'string' || reply.statusCode >= 500) return;
+    const release = this.db
+      .deleteFrom('idempotency_keys')
+      .where('owner_id', '=', claim.owner)
+      .where('key', '=', claim.key);
+    if (!ran(payload)) {
+      await release.execute();
       return;
     }
     const contentType = reply.getHeader('content-type');
@@ -185,7 +190,9 @@ export class IdempotencyKeys {
     }
     if (row.fingerprint !== fingerprint) return { kind: 'reused' };
     if (row.status === null) {
-      return { kind: age > this.settings.requestTimeoutMs + ABANDON_MARGIN_MS ? 'unknown' : 'running' };
+      // A batch runs its operations in turn, each within the timeout.
+      const longest = this.settings.requestTimeoutMs * this.settings.batchMax + ABANDON_MARGIN_MS;
+      return { kind: age > longest ? 'unknown' : 'running' };
     }
     return {
       kind: 'replay',
@@ -204,6 +211,20 @@ export class IdempotencyKeys {
         return { deleted: Number(result.numDeletedRows), more: false };
       },
     };
+  }
+}
+
+/**
+ * Whether an answer comes from running the request: a GraphQL answer refused
+ * before execution has no `data` (nor has any answer of a batch that never ran).
+ */
+function ran(payload: string): boolean {
+  try {
+    const answer: unknown = JSON.parse(payload);
+    const answers: unknown[] = Array.isArray(answer) ? answer : [answer];
+    return answers.some((one) => typeof one === 'object' && one !== null && 'data' in one);
+  } catch {
+    return true;
   }
 }
 
