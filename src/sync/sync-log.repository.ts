@@ -121,27 +121,42 @@ export async function lastPosition(db: Executor): Promise<number> {
   return Math.max(Number(row?.seq ?? 0), await prunedThrough(db));
 }
 
+/** Log rows one page reads at most, per object it may hold: a page's cost does not grow with the backlog. */
+const ROWS_PER_OBJECT = 4;
+
 /**
  * The objects that changed for `user` after position `after`, each once, in
- * the order of their latest change; at most `first`, and whether more follow.
+ * the order they first changed; at most `first`. `through` is the position the
+ * page covers (every row up to it is about one of `objects`, which are read as
+ * they are now), and `more` whether rows follow it. An object that changes
+ * again later comes again in a later page.
  */
 export async function changedSince(
   db: Executor,
   user: number,
   after: number,
   first: number,
-): Promise<{ objects: { type: SyncType; id: number; seq: number }[]; more: boolean }> {
+): Promise<{ objects: { type: SyncType; id: number }[]; through: number; more: boolean }> {
+  const limit = first * ROWS_PER_OBJECT;
   const rows = await db
     .selectFrom('sync_log')
-    .select((eb) => ['type', 'object_id', eb.fn.max('seq').as('seq')])
+    .select(['type', 'object_id', 'seq'])
     .where('user_id', '=', user)
     .where('seq', '>', after)
-    .groupBy(['type', 'object_id'])
-    .orderBy((eb) => eb.fn.max('seq'))
-    .limit(first + 1)
+    .orderBy('seq')
+    .limit(limit)
     .execute();
-  const objects = rows.slice(0, first).map((row) => ({ type: row.type, id: row.object_id, seq: Number(row.seq) }));
-  return { objects, more: rows.length > first };
+  const objects = new Map<string, { type: SyncType; id: number }>();
+  let through = after;
+  for (const row of rows) {
+    const key = `${row.type}:${row.object_id}`;
+    if (!objects.has(key)) {
+      if (objects.size === first) return { objects: [...objects.values()], through, more: true };
+      objects.set(key, { type: row.type, id: row.object_id });
+    }
+    through = Number(row.seq);
+  }
+  return { objects: [...objects.values()], through, more: rows.length === limit };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

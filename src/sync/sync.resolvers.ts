@@ -42,7 +42,7 @@ export const syncResolvers: Resolvers = {
         );
       }
       if (owner === null) return { changes: [], cursor, hasMore: false };
-      const { objects, more } = await budget.read(() => changedSince(db, owner, from, first));
+      const { objects, through, more } = await budget.read(() => changedSince(db, owner, from, first));
       const ids = (type: string) => objects.flatMap((object) => (object.type === type ? [object.id] : []));
       const [todos, lists] = await budget.read(() =>
         Promise.all([findTodos(db, owner, ids('Todo')), findLists(db, owner, ids('TodoList'), 'read')]),
@@ -60,7 +60,7 @@ export const syncResolvers: Resolvers = {
           removedId: gone ? (type === 'Todo' ? String(id) : toGlobalId('TodoList', id)) : null,
         };
       });
-      return { changes, cursor: encodeCursor(objects.at(-1)?.seq ?? from), hasMore: more };
+      return { changes, cursor: encodeCursor(through), hasMore: more };
     },
   },
 };
