@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { HistoryTable, Tables } from '../db/tables.js';
+import { preparedQuery } from '../db/prepared-query.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import type { Chore } from '../http/housekeeping.js';
 import { logChanges } from '../sync/sync-log.repository.js';
@@ -30,27 +31,40 @@ export async function recordChanges(
   entries: readonly (NewHistoryEntry | undefined)[],
 ): Promise<void> {
   const written = entries.filter((entry): entry is NewHistoryEntry => entry !== undefined);
-  const changed = written.filter((entry) => entry.changes.length > 0);
   const at = new Date().toISOString();
-  if (changed.length > 0) {
-    await db
-      .insertInto('history')
-      .values(
-        changed.map((entry) => ({
-          list_id: entry.listId,
-          previous_list_id: entry.previousListId,
-          todo_id: entry.todoId,
-          actor_id: actor,
-          member_id: entry.memberId,
-          action: entry.action,
-          changes: encodeChanges(entry.changes),
-          at,
-        })),
-      )
-      .execute();
-  }
+  const rows = written
+    .filter((entry) => entry.changes.length > 0)
+    .map((entry) => ({
+      list_id: entry.listId,
+      previous_list_id: entry.previousListId,
+      todo_id: entry.todoId,
+      actor_id: actor,
+      member_id: entry.memberId,
+      action: entry.action,
+      changes: encodeChanges(entry.changes),
+      at,
+    }));
+  const [only] = rows;
+  // One entry (nearly every write): a statement compiled once.
+  if (rows.length === 1 && only) {
+    const { list_id, previous_list_id, todo_id, actor_id, member_id, action, changes } = only;
+    await insertOneEntry(db, [list_id, previous_list_id, todo_id, actor_id, member_id, action, changes, at]);
+  } else if (rows.length > 1) await db.insertInto('history').values(rows).execute();
   await logChanges(db, written);
 }
+
+const insertOneEntry = preparedQuery((db: Executor) =>
+  db.insertInto('history').values({
+    list_id: 0,
+    previous_list_id: 0,
+    todo_id: 0,
+    actor_id: 0,
+    member_id: 0,
+    action: '',
+    changes: '',
+    at: '',
+  }),
+);
 
 const columns = [
   'id',

@@ -11,6 +11,7 @@
  * transaction at a time. SQLite runs one write transaction at a time anyway.
  */
 import { sql, type Kysely } from 'kysely';
+import { preparedQuery } from '../db/prepared-query.js';
 import { sqliteUnder } from '../db/sqlite-statements.js';
 import type { Tables } from '../db/tables.js';
 import { databaseOf } from '../db/transaction.js';
@@ -20,21 +21,39 @@ import type { Chore } from '../http/housekeeping.js';
 type Executor = Kysely<Tables>;
 export type SyncType = 'Todo' | 'TodoList';
 
-/** Owner and members of each list, as they are inside the transaction. */
-async function readersOf(db: Executor, listIds: readonly number[]): Promise<Map<number, number[]>> {
-  const readers = new Map<number, number[]>(listIds.map((id) => [id, []]));
-  if (listIds.length === 0) return readers;
-  const rows = await db
+/** Owner and members of one or two lists: a statement compiled once (two ids, the same one twice for one list). */
+const readersOfTwo = preparedQuery((db: Executor) =>
+  db
     .selectFrom('lists')
     .select(['lists.id as listId', 'lists.owner_id as userId'])
-    .where('lists.id', 'in', listIds)
+    .where('lists.id', 'in', [0, 0])
     .unionAll(
       db
         .selectFrom('list_members')
         .select(['list_members.list_id as listId', 'list_members.user_id as userId'])
-        .where('list_members.list_id', 'in', listIds),
-    )
-    .execute();
+        .where('list_members.list_id', 'in', [0, 0]),
+    ),
+);
+
+/** Owner and members of each list, as they are inside the transaction. */
+async function readersOf(db: Executor, listIds: readonly number[]): Promise<Map<number, number[]>> {
+  const readers = new Map<number, number[]>(listIds.map((id) => [id, []]));
+  const [first, second = first] = listIds;
+  if (first === undefined) return readers;
+  const rows =
+    listIds.length <= 2
+      ? (await readersOfTwo(db, [first, second, first, second])).rows
+      : await db
+          .selectFrom('lists')
+          .select(['lists.id as listId', 'lists.owner_id as userId'])
+          .where('lists.id', 'in', listIds)
+          .unionAll(
+            db
+              .selectFrom('list_members')
+              .select(['list_members.list_id as listId', 'list_members.user_id as userId'])
+              .where('list_members.list_id', 'in', listIds),
+          )
+          .execute();
   for (const { listId, userId } of rows) readers.get(listId)?.push(userId);
   return readers;
 }
@@ -44,6 +63,10 @@ async function lockLog(db: Executor): Promise<void> {
   if (sqliteUnder(databaseOf(db))) return;
   await db.selectFrom('settings').select('key').where('key', '=', 'sync_log_writer').forUpdate().execute();
 }
+
+const insertOneRow = preparedQuery((db: Executor) =>
+  db.insertInto('sync_log').values({ user_id: 0, type: 'Todo', object_id: 0, at: '' }),
+);
 
 interface Row {
   readonly user_id: number;
@@ -86,7 +109,10 @@ export async function logChanges(db: Executor, entries: readonly NewHistoryEntry
       memberships.push({ member: entry.memberId, listId: entry.listId });
     }
   }
-  if (rows.length > 0) await db.insertInto('sync_log').values(rows).execute();
+  const [only] = rows;
+  // One reader (a list nobody else sees): a statement compiled once.
+  if (rows.length === 1 && only) await insertOneRow(db, [only.user_id, only.type, only.object_id, only.at]);
+  else if (rows.length > 1) await db.insertInto('sync_log').values(rows).execute();
   for (const { member, listId } of memberships) {
     await db
       .insertInto('sync_log')
