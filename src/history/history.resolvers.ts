@@ -7,27 +7,17 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
-import { toGlobalId } from '../nodes/global-id.js';
-import { parseId } from '../todos/todo-id.js';
+import { parseGlobalIdOf, toGlobalId } from '../nodes/global-id.js';
 import type { ChangedField } from './field-changes.js';
 import { listActivity, todoHistory, type HistoryPageArgs, type HistoryRecord } from './history.repository.js';
 
 const badPage = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
-/** The entry's id, unique across types like every id (see global-id.ts); also its cursor. */
-const entryId = (id: number) => Buffer.from(`HistoryEntry:${id}`).toString('base64url');
-
-function parseEntryId(text: string): number | null {
-  const match = /^HistoryEntry:(\d+)$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  const id = parseId(match?.[1]);
-  return id !== null && entryId(id) === text ? id : null;
-}
-
 function pageArgs(context: GraphQLContext, first: number | null | undefined, after: string | null | undefined) {
   const { maxPageSize } = context.bounds;
   if (first == null) throw badPage(`Give "first": pages hold at most ${maxPageSize} entries.`);
   if (first < 0 || first > maxPageSize) throw badPage(`"first" must be from 0 to ${maxPageSize}.`);
-  const beforeId = after == null ? undefined : parseEntryId(after);
+  const beforeId = after == null ? undefined : parseGlobalIdOf('HistoryEntry', after);
   if (beforeId === null) throw badPage('"after" is not a history cursor from this server.');
   return { first, beforeId };
 }
@@ -60,7 +50,7 @@ function loadPage(context: GraphQLContext, kind: string, load: Load, id: number,
 }
 
 function connection(entries: readonly HistoryRecord[], { first }: HistoryPageArgs) {
-  const edges = entries.slice(0, first).map((node) => ({ cursor: entryId(node.id), node }));
+  const edges = entries.slice(0, first).map((node) => ({ cursor: toGlobalId('HistoryEntry', node.id), node }));
   return {
     edges,
     pageInfo: {
@@ -97,7 +87,8 @@ export const historyResolvers: Resolvers = {
     },
   },
   HistoryEntry: {
-    id: (entry) => entryId(entry.id),
+    // Unique across types like every id (global-id.ts), and the entry's cursor too.
+    id: (entry) => toGlobalId('HistoryEntry', entry.id),
     actor: async (entry, _args, { loaders: batch }) => (await batch.user.load(entry.actorId)) ?? null,
     member: async (entry, _args, { loaders: batch }) =>
       entry.memberId === null ? null : ((await batch.user.load(entry.memberId)) ?? null),

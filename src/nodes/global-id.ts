@@ -11,7 +11,18 @@ export type GlobalType = 'TodoList' | 'User';
 
 const GLOBAL_ID = /^(TodoList|User):(\d+)$/;
 
-export const toGlobalId = (type: GlobalType, id: number): string => Buffer.from(`${type}:${id}`).toString('base64url');
+/** Types with global ids: those `node` looks up, and history entries, which it does not. */
+type IdType = GlobalType | 'HistoryEntry';
+
+export const toGlobalId = (type: IdType, id: number): string => Buffer.from(`${type}:${id}`).toString('base64url');
+
+/** The row id of the `type` object `input` names, in its one canonical spelling; null for anything else. */
+export function parseGlobalIdOf(type: IdType, input: string): number | null {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(input)) return null;
+  const [named, digits] = Buffer.from(input, 'base64url').toString('utf8').split(':');
+  const id = parseId(digits);
+  return named === type && id !== null && toGlobalId(type, id) === input ? id : null;
+}
 
 /** What an id names: a todo by its integer, or a list or user by its global id; null when it names nothing. */
 export function fromGlobalId(input: string): { type: GlobalType | 'Todo'; id: number } | null {
