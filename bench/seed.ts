@@ -2,6 +2,7 @@
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { ANONYMOUS_OWNER } from '../src/db/tables.js';
+import { generateNKeysBetween } from 'fractional-indexing';
 import { seedTodos } from './workload.js';
 
 export async function seedTemplate(file: string): Promise<void> {
@@ -15,9 +16,19 @@ export async function seedTemplate(file: string): Promise<void> {
     .where('is_inbox', '=', 1)
     .executeTakeFirstOrThrow();
   const now = new Date().toISOString();
+  const todos = seedTodos();
+  const positions = generateNKeysBetween(null, null, todos.length);
   await database.db
     .insertInto('todos')
-    .values(seedTodos().map((todo) => ({ ...todo, list_id: inbox.id, created_at: now, updated_at: now })))
+    .values(
+      todos.map((todo, i) => ({
+        ...todo,
+        list_id: inbox.id,
+        position: positions[i] ?? '',
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .execute();
   await database.close();
 }

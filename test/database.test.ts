@@ -205,6 +205,8 @@ async function insertTodoInto(database: Database, list: number): Promise<number>
       due_date: '2030-01-01',
       owner_id: 7,
       list_id: list,
+      // Any valid key: these todos are never placed before or after another.
+      position: 'a0',
       created_at: now,
       updated_at: now,
     })

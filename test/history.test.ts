@@ -157,6 +157,8 @@ for (const target of databaseTargets) {
             change('dueOn', null, '2027-03-01'),
             change('completed', null, 'false'),
             change('list', null, inbox),
+            // Its place in manual order: first in the Inbox.
+            change('position', null, 'a0'),
           ],
         },
       ]);
@@ -178,6 +180,7 @@ for (const target of databaseTargets) {
           change('dueOn', '2027-03-02', null),
           change('completed', 'false', null),
           change('list', errands, null),
+          change('position', 'a0', null),
         ],
       });
       const inboxActions = (await activityOf(as, inbox)).edges.map(({ node }) => node.changes.map((c) => c.field));

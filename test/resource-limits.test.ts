@@ -55,6 +55,8 @@ async function seedTodos(server: TestServer, todos: number, notes: string | null
       owner_id: 0,
       list_id: inbox.id,
       notes,
+      // Any valid key: these todos are never placed before or after another.
+      position: 'a0',
       created_at: now,
       updated_at: now,
     }));
@@ -288,6 +290,7 @@ describe('a heavy request', () => {
             due_date: '2030-01-01',
             owner_id: 0,
             list_id: list.id,
+            position: 'a0',
             created_at: now,
             updated_at: now,
           })),

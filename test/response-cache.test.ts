@@ -178,7 +178,14 @@ for (const target of databaseTargets) {
           .where('users.username', '=', 'hoarder')
           .executeTakeFirstOrThrow();
         const now = new Date().toISOString();
-        const todo = { due_date: '2030-01-01', owner_id: 0, list_id: inbox.id, created_at: now, updated_at: now };
+        const todo = {
+          due_date: '2030-01-01',
+          owner_id: 0,
+          list_id: inbox.id,
+          position: 'a0',
+          created_at: now,
+          updated_at: now,
+        };
         const owner = await kysely
           .selectFrom('users')
           .select('id')

@@ -20,6 +20,10 @@ export interface TodosTable {
   completed_at: IsoTime | null;
   /** 1 when made, one more for each write to the row (see migration 0005). */
   version: Generated<number>;
+  /** The todo this one is a subtask of (same list; subtasks are one level deep), or null. */
+  parent_id: number | null;
+  /** Fractional index among its siblings, compared byte by byte (see migration 0011). */
+  position: string;
 }
 
 export interface ListsTable {

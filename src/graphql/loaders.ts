@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
 import { findUsers, type UserRecord } from '../accounts/accounts.repository.js';
 import type { Tables } from '../db/tables.js';
 import { countTodos, findLists, findMembers, type ListRecord, type MemberRecord } from '../lists/lists.repository.js';
+import type { TodoRecord } from '../todos/todo.js';
+import { findTodos } from '../todos/todos.repository.js';
 
 export interface Loaders {
   /** Lists the caller may read, by id; undefined for any other id. */
@@ -16,6 +18,8 @@ export interface Loaders {
   readonly counts: DataLoader<number, { open: number; done: number }>;
   /** Members of a list, by list id. */
   readonly members: DataLoader<number, MemberRecord[]>;
+  /** Todos the caller may read, by id (a subtask's parent); undefined for any other id. */
+  readonly todo: DataLoader<number, TodoRecord | undefined>;
 }
 
 /**
@@ -42,6 +46,11 @@ export function createLoaders(db: Kysely<Tables>, owner: number | null, remember
     members: new DataLoader(async (ids) => {
       const members = await findMembers(db, ids);
       return ids.map((id) => members.filter((member) => member.listId === id));
+    }, options),
+    todo: new DataLoader(async (ids) => {
+      const todos = owner === null ? [] : await findTodos(db, owner, ids);
+      const byId = new Map(todos.map((todo) => [todo.id, todo]));
+      return ids.map((id) => byId.get(id));
     }, options),
   };
 }

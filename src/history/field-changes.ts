@@ -16,7 +16,7 @@ export const HISTORY_ACTIONS: readonly HistoryAction[] = ['CREATED', 'UPDATED', 
 export type ChangedField = readonly [field: string, oldValue: string | null, newValue: string | null];
 
 /** The most fields one entry names: a todo's tracked fields (see trackedFields). */
-export const MAX_CHANGED_FIELDS = 6;
+export const MAX_CHANGED_FIELDS = 8;
 
 /** A change about to be recorded, by whoever the caller is. */
 export interface NewHistoryEntry {
@@ -30,7 +30,7 @@ export interface NewHistoryEntry {
 
 export type TrackedTodo = Pick<
   Selectable<TodosTable>,
-  'id' | 'description' | 'notes' | 'priority' | 'due_date' | 'completed' | 'list_id'
+  'id' | 'description' | 'notes' | 'priority' | 'due_date' | 'completed' | 'list_id' | 'parent_id' | 'position'
 >;
 
 function trackedFields(todo: TrackedTodo): [string, string | null][] {
@@ -41,6 +41,8 @@ function trackedFields(todo: TrackedTodo): [string, string | null][] {
     ['dueOn', todo.due_date],
     ['completed', String(Boolean(todo.completed))],
     ['list', toGlobalId('TodoList', todo.list_id)],
+    ['parent', todo.parent_id === null ? null : String(todo.parent_id)],
+    ['position', todo.position],
   ];
 }
 

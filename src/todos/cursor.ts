@@ -6,7 +6,7 @@
 import { isIsoDate } from './due-date.js';
 import { PRIORITIES } from './todo.js';
 
-export type OrderField = 'DUE_ON' | 'PRIORITY' | 'CREATED_AT' | 'COMPLETED_AT';
+export type OrderField = 'DUE_ON' | 'PRIORITY' | 'CREATED_AT' | 'COMPLETED_AT' | 'POSITION';
 
 export interface Cursor {
   readonly field: OrderField;
@@ -15,11 +15,13 @@ export interface Cursor {
   readonly id: number;
 }
 
-const FIELDS: readonly OrderField[] = ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT'];
+const FIELDS: readonly OrderField[] = ['DUE_ON', 'PRIORITY', 'CREATED_AT', 'COMPLETED_AT', 'POSITION'];
 const isOrderField = (value: unknown): value is OrderField => FIELDS.some((field) => field === value);
 
 /** Largest id an `integer` column holds on both databases. */
 const MAX_ID = 2_147_483_647;
+/** A fractional index as made by fractional-indexing (base 62), at most MAX_POSITION_LENGTH long. */
+const POSITION_KEY = /^[A-Za-z][0-9A-Za-z]{1,99}$/;
 /** A time as the server stores it: `toISOString()`. */
 const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -38,6 +40,8 @@ function fitsColumn(field: OrderField, key: unknown): key is string | number {
       return typeof key === 'string' && STORED_TIME.test(key);
     case 'COMPLETED_AT':
       return key === '' || (typeof key === 'string' && STORED_TIME.test(key));
+    case 'POSITION':
+      return typeof key === 'string' && POSITION_KEY.test(key);
   }
 }
 

@@ -14,8 +14,11 @@ import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { writeTransaction } from '../db/transaction.js';
 import { accessibleListIds } from '../lists/list-access.js';
-import type { TodoChanges } from './todo-input.js';
-import { lockTodos, todoColumns, toTodoRecord } from './todos.repository.js';
+import type { InputError, TodoChanges } from './todo-input.js';
+import { lockTodos, todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
+import { checkParent, placementsFor, positionColumns } from '../subtasks/placement.js';
+import { positionsAtEnd } from '../subtasks/positions.js';
+import { deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import type { TodoRecord } from './todo.js';
@@ -26,15 +29,18 @@ export type EditResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly missing: 'list' | readonly number[] }
   /** The todo was written by someone else since the version the caller gave: `version` is where it is now. */
-  | { readonly ok: false; readonly conflict: { readonly id: number; readonly version: number } };
+  | { readonly ok: false; readonly conflict: { readonly id: number; readonly version: number } }
+  /** The change breaks a rule about where a todo may be (a parent in another list, subtasks too deep). */
+  | { readonly ok: false; readonly invalid: InputError };
 
 const missingList = { ok: false, missing: 'list' } as const;
 
 /**
  * The list a todo goes into, if the caller may change it: `listId`, or else the
- * caller's Inbox. The row is locked against deletion (FOR KEY SHARE, which
- * renames and shares do not wait for) until the transaction ends, so the todo
- * never lands in a list deleted meanwhile.
+ * caller's Inbox. The row is locked until the transaction ends, so the todo
+ * never lands in a list deleted meanwhile, and FOR NO KEY UPDATE: the todo gets
+ * a position there, made one writer at a time per list (src/subtasks/positions.ts).
+ * Edits that move no todo into a list do not take it.
  */
 async function lockWritableList(db: Executor, owner: number, listId: number | undefined): Promise<number | undefined> {
   const lists = db.selectFrom('lists').select('lists.id');
@@ -43,15 +49,16 @@ async function lockWritableList(db: Executor, owner: number, listId: number | un
       ? lists.where('lists.owner_id', '=', owner).where('lists.is_inbox', '=', sql<boolean>`true`)
       : lists.where('lists.id', '=', listId).where('lists.id', 'in', accessibleListIds(db, owner, 'write'))
   )
-    .forKeyShare()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row?.id;
 }
 
 function columnsFor(changes: TodoChanges, now: string) {
-  const { listId, completed, ...rest } = changes;
+  const { listId, completed, parentId, ...rest } = changes;
   return {
     ...rest,
+    ...(parentId === undefined ? {} : { parent_id: parentId }),
     ...(listId === undefined ? {} : { list_id: listId }),
     ...(completed === undefined
       ? {}
@@ -66,13 +73,23 @@ export async function createTodoItem(
   changes: TodoChanges & { description: string; due_date: string },
 ): Promise<EditResult<TodoRecord>> {
   return writeTransaction(db, async (trx) => {
-    const listId = await lockWritableList(trx, owner, changes.listId);
+    const parentId = changes.parentId ?? null;
+    let wanted = changes.listId;
+    if (parentId !== null) {
+      const parent = await checkParent(trx, owner, undefined, parentId, wanted);
+      if (!parent.ok) return parent;
+      wanted = parent.listId;
+    }
+    const listId = await lockWritableList(trx, owner, wanted);
     if (listId === undefined) return missingList;
+    const [position = ''] = await positionsAtEnd(trx, { listId, parentId }, 1);
     const now = new Date().toISOString();
     const row = await trx
       .insertInto('todos')
       .values({
         ...columnsFor(changes, now),
+        parent_id: parentId,
+        position,
         list_id: listId,
         owner_id: owner,
         created_at: now,
@@ -97,13 +114,19 @@ export async function updateTodos(
   ids: readonly number[],
   changes: TodoChanges,
   ifVersion?: number,
-): Promise<EditResult<{ todos: TodoRecord[]; previousLists: ReadonlyMap<number, number> }>> {
+): Promise<EditResult<UpdatedTodos>> {
   return writeTransaction(db, async (trx, rollback) => {
-    const target = changes.listId;
     // Each todo as it is now, held so until this commits.
     const locked = await lockTodos(trx, ids);
     const previousLists = new Map([...locked].map(([id, row]) => [id, row.list_id]));
+    let target = changes.listId;
+    if (typeof changes.parentId === 'number') {
+      const parent = await checkParent(trx, owner, ids, changes.parentId, target);
+      if (!parent.ok) return parent;
+      target = parent.listId;
+    }
     if (target !== undefined && (await lockWritableList(trx, owner, target)) === undefined) return missingList;
+    const placements = await placementsFor(trx, ids, locked, target, changes.parentId);
     const now = new Date().toISOString();
     // Completing an already completed todo keeps its completion time.
     const { completed_at: completedAt, ...set } = columnsFor(changes, now);
@@ -116,6 +139,8 @@ export async function updateTodos(
           : {
               completed_at: completedAt === null ? null : eb.fn.coalesce('completed_at', sql<string>`${completedAt}`),
             }),
+        ...(target === undefined ? {} : { list_id: target }),
+        ...positionColumns(placements),
         version: eb('version', '+', 1),
       }))
       .where('id', 'in', ids)
@@ -140,10 +165,23 @@ export async function updateTodos(
       owner,
       rows.map((row) => todoEntry(locked.get(row.id), row)),
     );
+    const followed = await followParents(trx, owner, ids, { listId: target, completed: changes.completed });
+    for (const { before } of followed) previousLists.set(before.id, before.list_id);
     const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
-    return { ok: true, value: { todos, previousLists } } as const;
+    const subtasks = followed.map(({ after }) => toTodoRecord(after));
+    return { ok: true, value: { todos, subtasks, previousLists } } as const;
   });
+}
+
+/** What updateTodos changed. */
+export interface UpdatedTodos {
+  /** The todos named, as they are now, in the order named. */
+  readonly todos: TodoRecord[];
+  /** Subtasks that followed their parent: moved or completed with it. */
+  readonly subtasks: TodoRecord[];
+  /** The list each changed todo was in before. */
+  readonly previousLists: ReadonlyMap<number, number>;
 }
 
 /**
@@ -179,14 +217,27 @@ async function movedOn(
   return moved && { id: moved.id, version: moved.version };
 }
 
-/** Deletes every todo named, or none; returns each deleted id with the list it was in. */
+/** A deleted todo and the list it was in. */
+export interface Gone {
+  readonly id: number;
+  readonly listId: number;
+}
+
+const gone = (row: TodoRow): Gone => ({ id: row.id, listId: row.list_id });
+
+/**
+ * Deletes every todo named and their subtasks, or none; answers each deleted
+ * id with the list it was in, the named todos apart from their subtasks.
+ */
 export async function deleteTodos(
   db: Executor,
   owner: number,
   ids: readonly number[],
-): Promise<EditResult<{ id: number; listId: number }[]>> {
+): Promise<EditResult<{ todos: Gone[]; subtasks: Gone[] }>> {
   return writeTransaction(db, async (trx, rollback) => {
     const locked = await lockTodos(trx, ids);
+    // First, so each is recorded: the parents' deletion would take them along unrecorded.
+    const subtasks = await deleteSubtasks(trx, owner, ids);
     const rows = await trx
       .deleteFrom('todos')
       .where('id', 'in', ids)
@@ -201,6 +252,7 @@ export async function deleteTodos(
       owner,
       ids.map((id) => todoEntry(locked.get(id), undefined)),
     );
-    return { ok: true, value: ids.map((id) => ({ id, listId: lists.get(id) ?? 0 })) } as const;
+    const todos = ids.map((id) => ({ id, listId: lists.get(id) ?? 0 }));
+    return { ok: true, value: { todos, subtasks: subtasks.map(gone) } } as const;
   });
 }

@@ -8,7 +8,13 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
 import { publishDeletedTodos, publishTodo } from '../changes/publish.js';
 import { listsById } from '../lists/lists.repository.js';
-import { createTodoItem, deleteTodos, updateTodos, type EditResult } from './todo-edits.repository.js';
+import {
+  createTodoItem,
+  deleteTodos,
+  updateTodos,
+  type EditResult,
+  type UpdatedTodos,
+} from './todo-edits.repository.js';
 import { parseListId } from '../nodes/global-id.js';
 import { parseId } from './todo-id.js';
 import {
@@ -38,9 +44,18 @@ function bulkIds(ids: readonly string[]): { ids: number[]; errors: InputError[] 
 
 type Refused = Exclude<EditResult<unknown>, { ok: true }>;
 
-/** Why an edit was refused: the todos (named as `field`) or the list out of reach, or a version moved on. */
-function refusal(result: Refused, field: 'todo' | 'todos', list?: string | null, ifVersion?: number): InputError[] {
+/**
+ * Why an edit was refused: the todos (named as `field`) or the list out of
+ * reach, a version moved on, or a rule about where a todo may be.
+ */
+export function refusal(
+  result: Refused,
+  field: 'todo' | 'todos',
+  list?: string | null,
+  ifVersion?: number,
+): InputError[] {
   if ('conflict' in result) return [versionConflict('todo', ifVersion ?? 0, result.conflict.version)];
+  if ('invalid' in result) return [result.invalid];
   if (result.missing === 'list') return [notFound('list', list ?? '')];
   return result.missing.map((id) => notFound(field, String(id)));
 }
@@ -52,9 +67,13 @@ async function bulkUpdate(context: GraphQLContext, todos: readonly string[], cha
   if (errors.length > 0) return { status: false, errors, todos: [] };
   const result = await updateTodos(db, owner, ids, changes);
   if (!result.ok) return { status: false, errors: refusal(result, 'todos', list), todos: [] };
-  await publishTodo(context, 'UPDATED', result.value.todos, result.value.previousLists);
+  await publishUpdated(context, result.value);
   return { status: true, errors: [], todos: result.value.todos };
 }
+
+/** The todos an update changed, subtasks that followed their parent included. */
+const publishUpdated = (context: GraphQLContext, { todos, subtasks, previousLists }: UpdatedTodos) =>
+  publishTodo(context, 'UPDATED', [...todos, ...subtasks], previousLists);
 
 export const todoEditResolvers: Resolvers = {
   Mutation: {
@@ -85,7 +104,7 @@ export const todoEditResolvers: Resolvers = {
         return { status: false, errors: refusal(result, 'todo', input.list, ifVersion ?? undefined), todo: null };
       const [updated] = result.value.todos;
       if (!updated) return { status: false, errors: [notFound('todo', todo)], todo: null };
-      await publishTodo(context, 'UPDATED', [updated], result.value.previousLists);
+      await publishUpdated(context, result.value);
       return { status: true, errors: [], todo: updated };
     },
 
@@ -104,8 +123,10 @@ export const todoEditResolvers: Resolvers = {
       if (errors.length > 0) return { status: false, errors, deletedIds: [] };
       const result = await deleteTodos(db, owner, ids);
       if (!result.ok) return { status: false, errors: refusal(result, 'todos'), deletedIds: [] };
-      await publishDeletedTodos(context, result.value);
-      return { status: true, errors: [], deletedIds: result.value.map(({ id }) => String(id)) };
+      const { todos: deleted, subtasks } = result.value;
+      await publishDeletedTodos(context, [...deleted, ...subtasks]);
+      // The ids named: a client drops a deleted todo's subtasks with it.
+      return { status: true, errors: [], deletedIds: deleted.map(({ id }) => String(id)) };
     },
   },
 

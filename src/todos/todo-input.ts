@@ -5,6 +5,7 @@
  */
 import type { AccountError } from '../accounts/credentials.js';
 import { parseListId } from '../nodes/global-id.js';
+import { parseTodoId } from './todo-id.js';
 import { priorityRank, type Priority } from './todo.js';
 
 /** The schema's `TodoInput`, as resolvers receive it: an absent field is `undefined`, an explicit one may be null. */
@@ -15,6 +16,7 @@ export interface TodoInputFields {
   readonly priority?: Priority | null;
   readonly completed?: boolean | null;
   readonly list?: string | null;
+  readonly parent?: string | null;
 }
 
 /** Column values to write; only the keys present change. */
@@ -27,6 +29,8 @@ export interface TodoChanges {
   completed?: boolean;
   /** A list id the caller names; the caller must be allowed to change it. */
   listId?: number;
+  /** The todo to make this one a subtask of; null makes it top-level. */
+  parentId?: number | null;
 }
 
 export type InputError =
@@ -85,6 +89,13 @@ export function checkTodoInput(
     const listId = parseListId(input.list);
     if (listId === null) errors.push(notFound('list', input.list));
     else changes.listId = listId;
+  }
+  if (input.parent === null) {
+    if (mode === 'update') changes.parentId = null;
+  } else if (input.parent !== undefined) {
+    const parentId = parseTodoId(input.parent);
+    if (parentId === null) errors.push(notFound('parent', input.parent));
+    else changes.parentId = parentId;
   }
   return { changes, errors };
 }

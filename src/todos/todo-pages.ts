@@ -22,6 +22,9 @@ export interface TodoFilterInput {
   readonly overdue?: boolean | null;
   readonly priority?: readonly Priority[] | null;
   readonly text?: string | null;
+  readonly isSubtask?: boolean | null;
+  /** Not in the schema: only the subtasks of this todo (Todo.subtasks). */
+  readonly parentId?: number;
 }
 
 export interface PageArgs {
@@ -64,6 +67,8 @@ function sortKey(field: OrderField, table = 'todos'): Expression<string | number
     case 'COMPLETED_AT':
       // Never completed sorts as the empty string: first ascending on both databases.
       return sql`coalesce(${sql.ref(`${table}.completed_at`)}, '')`;
+    case 'POSITION':
+      return sql.ref(`${table}.position`);
   }
 }
 
@@ -83,6 +88,8 @@ function keyOf(todo: TodoRecord, field: OrderField): string | number {
       return todo.createdAt;
     case 'COMPLETED_AT':
       return todo.completedAt ?? '';
+    case 'POSITION':
+      return todo.position;
   }
 }
 
@@ -93,6 +100,10 @@ function filterConditions(eb: Builder, filter: TodoFilterInput): Expression<SqlB
   const conditions: Expression<SqlBool>[] = [];
   if (typeof filter.completed === 'boolean') {
     conditions.push(eb('todos.completed', '=', filter.completed ? sql<boolean>`true` : sql<boolean>`false`));
+  }
+  if (filter.parentId !== undefined) conditions.push(eb('todos.parent_id', '=', filter.parentId));
+  if (typeof filter.isSubtask === 'boolean') {
+    conditions.push(eb('todos.parent_id', filter.isSubtask ? 'is not' : 'is', null));
   }
   if (filter.dueBefore) conditions.push(eb('todos.due_date', '<', filter.dueBefore));
   if (filter.dueAfter) conditions.push(eb('todos.due_date', '>', filter.dueAfter));

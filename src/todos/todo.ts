@@ -23,6 +23,10 @@ export interface TodoRecord {
   readonly ownerId: number;
   /** 1 when made, one more for each write. */
   readonly version: number;
+  /** The todo this one is a subtask of, or null. */
+  readonly parentId: number | null;
+  /** Fractional index among its siblings (src/subtasks/positions.ts). */
+  readonly position: string;
 }
 
 /** Least to most: a priority is stored as its index here. */

@@ -5,13 +5,15 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { preparedQuery } from '../db/prepared-query.js';
-import { writeTransaction } from '../db/transaction.js';
+import { writeTransaction, type RollbackWith } from '../db/transaction.js';
 import type { Tables, TodosTable } from '../db/tables.js';
 import { formatDueDate } from './due-date.js';
 import { priorityOfRank, type TodoRecord } from './todo.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
+import { positionAfter } from '../subtasks/positions.js';
+import { deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
 
 export type Executor = Kysely<Tables>;
 
@@ -28,6 +30,8 @@ export const todoColumns = [
   'list_id',
   'owner_id',
   'version',
+  'parent_id',
+  'position',
 ] as const;
 export type TodoRow = Pick<Selectable<TodosTable>, (typeof todoColumns)[number]>;
 const columns = todoColumns;
@@ -47,6 +51,8 @@ export function toTodoRecord(row: TodoRow): TodoRecord {
     listId: row.list_id,
     ownerId: row.owner_id,
     version: row.version,
+    parentId: row.parent_id,
+    position: row.position,
   };
 }
 
@@ -86,22 +92,39 @@ const findQuery = preparedQuery((db: Executor) =>
     .where('list_id', 'in', accessibleListIds(db, PLACEHOLDER_OWNER, 'read')),
 );
 
-// Into the owner's Inbox, found in the same statement.
+// The owner's Inbox, locked for placing a todo last in it (src/subtasks/positions.ts), with its last key.
+const inboxQuery = preparedQuery((db: Executor) =>
+  db
+    .selectFrom('lists')
+    .select((eb) => [
+      'lists.id',
+      eb
+        .selectFrom('todos')
+        .select('todos.position')
+        .whereRef('todos.list_id', '=', 'lists.id')
+        .where('todos.parent_id', 'is', null)
+        .orderBy('todos.position', 'desc')
+        .orderBy('todos.id', 'desc')
+        .limit(sql.lit(1))
+        .as('last'),
+    ])
+    .where('lists.owner_id', '=', PLACEHOLDER_OWNER)
+    .where('lists.is_inbox', '=', sql<boolean>`true`)
+    .forNoKeyUpdate('lists'),
+);
+
 const insertQuery = preparedQuery((db: Executor) =>
   db
     .insertInto('todos')
-    .values((eb) => ({
+    .values({
       description: '',
       due_date: '',
       owner_id: PLACEHOLDER_OWNER,
       created_at: '',
       updated_at: '',
-      list_id: eb
-        .selectFrom('lists')
-        .select('lists.id')
-        .where('lists.owner_id', '=', PLACEHOLDER_OWNER)
-        .where('lists.is_inbox', '=', sql<boolean>`true`),
-    }))
+      list_id: PLACEHOLDER_ID,
+      position: '',
+    })
     .returning(columns),
 );
 
@@ -171,7 +194,10 @@ export async function insertTodo(
 ): Promise<TodoRecord> {
   const now = new Date().toISOString();
   return writeTransaction(db, async (trx) => {
-    const [row] = (await insertQuery(trx, [todo.description, todo.dueOn, owner, now, now, owner])).rows;
+    const [inbox] = (await inboxQuery(trx, [owner])).rows;
+    if (!inbox) throw new Error(`User ${owner} has no Inbox`);
+    const position = positionAfter(inbox.last ?? null);
+    const [row] = (await insertQuery(trx, [todo.description, todo.dueOn, owner, now, now, inbox.id, position])).rows;
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     await recordChanges(trx, owner, [todoEntry(undefined, row)]);
     return toTodoRecord(row);
@@ -198,33 +224,53 @@ export async function lockTodos(db: Executor, ids: readonly number[]): Promise<M
 /**
  * One write by `owner` to the todo `id`, locked first (see lockTodos) and
  * recorded in its history; undefined when the caller may not make it. `write`
- * answers the row as it is after, or `deleted` when it is gone.
+ * answers the row as it is after, or `deleted` when it is gone; `subtasks`
+ * then applies it to the todo's subtasks (src/subtasks/subtask-cascade.ts),
+ * before the write when it deletes, and answers those it changed.
  */
 function writeOne<Row extends object>(
   db: Executor,
   owner: number,
   id: number,
   write: (trx: Executor) => Promise<Row | undefined>,
-  deleted = false,
-) {
-  return writeTransaction(db, async (trx) => {
+  { deleted = false, subtasks }: { deleted?: boolean; subtasks?: (trx: Executor) => Promise<TodoRow[]> } = {},
+): Promise<{ row: Row; subtasks: TodoRecord[] } | undefined> {
+  type Written = { row: Row; subtasks: TodoRecord[] } | undefined;
+  return writeTransaction(db, async (trx, rollback: RollbackWith<Written>): Promise<Written> => {
     const before = (await lockTodos(trx, [id])).get(id);
     if (!before) return undefined;
+    const deletedFirst = deleted && subtasks ? await subtasks(trx) : [];
     const after = await write(trx);
-    if (after) await recordChanges(trx, owner, [todoEntry(before, deleted ? undefined : { ...before, ...after })]);
-    return after;
+    if (!after) return deletedFirst.length > 0 ? rollback(undefined) : undefined;
+    await recordChanges(trx, owner, [todoEntry(before, deleted ? undefined : { ...before, ...after })]);
+    const followed = !deleted && subtasks ? await subtasks(trx) : deletedFirst;
+    return { row: after, subtasks: followed.map(toTodoRecord) };
   });
 }
 
-export async function markTodoDone(db: Executor, owner: number, id: number): Promise<TodoRecord | undefined> {
+/** A tutorial mutation's todo, and the subtasks that followed it. */
+export interface WithSubtasks<T> {
+  readonly todo: T;
+  readonly subtasks: TodoRecord[];
+}
+
+/** Completes the todo and its open subtasks. */
+export async function markTodoDone(
+  db: Executor,
+  owner: number,
+  id: number,
+): Promise<WithSubtasks<TodoRecord> | undefined> {
   const now = new Date().toISOString();
-  const row = await writeOne(
+  const done = await writeOne(
     db,
     owner,
     id,
     async (trx) => (await markDoneQuery(trx, [now, now, id, owner, owner])).rows[0],
+    {
+      subtasks: async (trx) => (await followParents(trx, owner, [id], { completed: true })).map(({ after }) => after),
+    },
   );
-  return row && toTodoRecord(row);
+  return done && { todo: toTodoRecord(done.row), subtasks: done.subtasks };
 }
 
 export async function setTodoDueDate(
@@ -234,17 +280,27 @@ export async function setTodoDueDate(
   dueOn: string,
 ): Promise<TodoRecord | undefined> {
   const now = new Date().toISOString();
-  const row = await writeOne(
+  const written = await writeOne(
     db,
     owner,
     id,
     async (trx) => (await setDueDateQuery(trx, [dueOn, now, id, owner, owner])).rows[0],
   );
-  return row && toTodoRecord(row);
+  return written && toTodoRecord(written.row);
 }
 
-/** Deletes a todo the caller may change; returns the list it was in, or undefined when there was none. */
-export async function deleteTodo(db: Executor, owner: number, id: number): Promise<{ listId: number } | undefined> {
-  const row = await writeOne(db, owner, id, async (trx) => (await deleteQuery(trx, [id, owner, owner])).rows[0], true);
-  return row && { listId: row.list_id };
+/**
+ * Deletes a todo the caller may change, and its subtasks; answers the list it
+ * was in, or undefined when there was none.
+ */
+export async function deleteTodo(
+  db: Executor,
+  owner: number,
+  id: number,
+): Promise<WithSubtasks<{ listId: number }> | undefined> {
+  const deleted = await writeOne(db, owner, id, async (trx) => (await deleteQuery(trx, [id, owner, owner])).rows[0], {
+    deleted: true,
+    subtasks: (trx) => deleteSubtasks(trx, owner, [id]),
+  });
+  return deleted && { todo: { listId: deleted.row.list_id }, subtasks: deleted.subtasks };
 }

@@ -59,10 +59,10 @@ export const todoResolvers: Resolvers = {
       const { db, owner } = context;
       if (owner === null) return failure(todoMessages.authenticationRequired);
       const id = parseTodoId(todoId);
-      const todo = id === null ? undefined : await markTodoDone(db, owner, id);
-      if (!todo) return failure(todoMessages.wasNotFound(todoId));
-      await publishTodo(context, 'UPDATED', [todo]);
-      return { success: true, errors: null, todo };
+      const done = id === null ? undefined : await markTodoDone(db, owner, id);
+      if (!done) return failure(todoMessages.wasNotFound(todoId));
+      await publishTodo(context, 'UPDATED', [done.todo, ...done.subtasks]);
+      return { success: true, errors: null, todo: done.todo };
     },
 
     async updateDueDate(_root, { todoId, newDate }, context) {
@@ -87,7 +87,10 @@ export const todoResolvers: Resolvers = {
       const id = parseTodoId(todoId);
       const deleted = id === null ? undefined : await deleteTodo(db, owner, id);
       if (!deleted || id === null) return { success: false, errors: [todoMessages.notFound(todoId)], deletedId: null };
-      await publishDeletedTodos(context, [{ id, listId: deleted.listId }]);
+      await publishDeletedTodos(context, [
+        { id, listId: deleted.todo.listId },
+        ...deleted.subtasks.map((subtask) => ({ id: subtask.id, listId: subtask.listId })),
+      ]);
       return { success: true, errors: null, deletedId: String(id) };
     },
   },
