@@ -98,6 +98,7 @@ export const createCache = () =>
         completeTodos: onSuccess(refreshTodos),
         reopenTodos: onSuccess(refreshTodos),
         moveTodos: onSuccess(refreshTodos),
+        moveTodo: onSuccess(refreshTodos),
         deleteTodos: onSuccess((cache, payload) => {
           for (const id of payload.deletedIds as string[]) cache.invalidate({ __typename: 'Todo', id });
           refreshTodos(cache);

@@ -8,6 +8,7 @@ const ORDER_NAMES: Record<TodoOrderField, string> = {
   DUE_ON: 'Due date',
   PRIORITY: 'Priority',
   COMPLETED_AT: 'Completed',
+  POSITION: 'Manual',
 };
 
 const SEARCH_DELAY_MS = 300;

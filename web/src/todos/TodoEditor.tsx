@@ -7,6 +7,7 @@ import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages'
 import { DeleteTodosMutation, UpdateTodoMutation } from './operations';
 import { PrioritySelect } from './PrioritySelect';
 import { TodoHistory } from '../history/TodoHistory';
+import { Subtasks } from '../subtasks/Subtasks';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -27,6 +28,7 @@ export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [showingHistory, setShowingHistory] = useState(false);
+  const [showingSubtasks, setShowingSubtasks] = useState(false);
   const [updateState, update] = useMutation(UpdateTodoMutation);
   const [, deleteTodos] = useMutation(DeleteTodosMutation);
   const id = useId();
@@ -113,6 +115,10 @@ export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
           Delete
         </button>
       </div>
+      <details onToggle={(event) => setShowingSubtasks(event.currentTarget.open)}>
+        <summary>Subtasks</summary>
+        {showingSubtasks && <Subtasks todoId={todo.id} readOnly={false} />}
+      </details>
       <details onToggle={(event) => setShowingHistory(event.currentTarget.open)}>
         <summary>History</summary>
         {showingHistory && <TodoHistory todoId={todo.id} lists={lists} />}

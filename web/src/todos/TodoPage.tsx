@@ -64,6 +64,12 @@ export function TodoPage(props: Props) {
           onToggleSelected={props.onToggleSelected}
           onRemoved={props.onTodoRemoved}
           takeFocus={index === 0 && props.focusedPage === depth}
+          // In manual order, a todo moves before the one above it or after the one below (on its page).
+          neighbours={
+            orderBy.field === 'POSITION' && !props.readOnly
+              ? { above: connection.edges[index - 1]?.node.id, below: connection.edges[index + 1]?.node.id }
+              : undefined
+          }
         />
       ))}
       {next &&

@@ -7,6 +7,8 @@ import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages'
 import { PRIORITY_NAMES } from './filters';
 import { CompleteTodosMutation, ReopenTodosMutation } from './operations';
 import { TodoEditor } from './TodoEditor';
+import { MoveTodoMutation } from '../subtasks/operations';
+import { UpDownButtons } from '../subtasks/UpDownButtons';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -18,9 +20,20 @@ interface Props {
   onRemoved: () => void;
   /** Focus this row's done box when it appears (the first of a page asked for by keyboard). */
   takeFocus?: boolean;
+  /** In manual order: the todos above and below, which "Up" and "Down" move it beside. */
+  neighbours?: { above: string | undefined; below: string | undefined };
 }
 
-export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onRemoved, takeFocus = false }: Props) {
+export function TodoRow({
+  todo,
+  readOnly,
+  lists,
+  selected,
+  onToggleSelected,
+  onRemoved,
+  takeFocus = false,
+  neighbours,
+}: Props) {
   const [editing, setEditing] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
   // A todo that leaves the page (deleted, moved, filtered out) leaves the selection too,
@@ -29,6 +42,7 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onR
   const [errors, setErrors] = useState<readonly PayloadError[]>([]);
   const [, complete] = useMutation(CompleteTodosMutation);
   const [, reopen] = useMutation(ReopenTodosMutation);
+  const [moveState, move] = useMutation(MoveTodoMutation);
   // Optimistic: the box shows the click at once; a refused change (or a failed request) puts it back.
   // (Graphcache's own optimistic layer stalled the page's queries when the live
   // event for the same todo overtook the mutation's answer: docs/web-app.md.)
@@ -43,6 +57,11 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onR
     const payload = data ? ('completeTodos' in data ? data.completeTodos : data.reopenTodos) : undefined;
     setPendingDone(null);
     setErrors(errorsOf(result, payload));
+  }
+
+  async function place(anchor: { before: string } | { after: string }) {
+    const result = await move({ todo: todo.id, ...anchor });
+    setErrors(errorsOf(result, result.data?.moveTodo));
   }
 
   return (
@@ -74,6 +93,14 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onR
         </span>
         {todo.priority !== 'NORMAL' && (
           <span className={`badge priority-${todo.priority.toLowerCase()}`}>{PRIORITY_NAMES[todo.priority]}</span>
+        )}
+        {neighbours && (
+          <UpDownButtons
+            name={todo.description}
+            busy={moveState.fetching}
+            onUp={neighbours.above ? () => void place({ before: neighbours.above ?? '' }) : undefined}
+            onDown={neighbours.below ? () => void place({ after: neighbours.below ?? '' }) : undefined}
+          />
         )}
         {!readOnly && (
           <button

@@ -24,7 +24,9 @@ export function toApi(view: TodoView): { filter: TodoFilter; orderBy: TodoOrder 
   if (view.status !== 'all') filter.completed = view.status === 'done';
   if (view.overdue) filter.overdue = true;
   if (view.priority !== 'any') filter.priority = [view.priority];
+  // Subtasks show under their parent, except in a search, which finds them too.
   if (view.text.trim() !== '') filter.text = view.text.trim();
+  else filter.isSubtask = false;
   return { filter, orderBy: { field: view.order, direction: view.direction } };
 }
 
