@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { findUsers, type UserRecord } from '../accounts/accounts.repository.js';
 import type { Tables } from '../db/tables.js';
 import { countTodos, findLists, findMembers, type ListRecord, type MemberRecord } from '../lists/lists.repository.js';
+import { labelsOn, type LabelRecord } from '../labels/labels.repository.js';
 
 export interface Loaders {
   /** Lists the caller may read, by id; undefined for any other id. */
@@ -16,6 +17,8 @@ export interface Loaders {
   readonly counts: DataLoader<number, { open: number; done: number }>;
   /** Members of a list, by list id. */
   readonly members: DataLoader<number, MemberRecord[]>;
+  /** Labels on a todo (one the caller could read), by todo id. */
+  readonly todoLabels: DataLoader<number, LabelRecord[]>;
 }
 
 /**
@@ -42,6 +45,10 @@ export function createLoaders(db: Kysely<Tables>, owner: number | null, remember
     members: new DataLoader(async (ids) => {
       const members = await findMembers(db, ids);
       return ids.map((id) => members.filter((member) => member.listId === id));
+    }, options),
+    todoLabels: new DataLoader(async (ids) => {
+      const labels = await labelsOn(db, ids);
+      return ids.map((id) => labels.get(id) ?? []);
     }, options),
   };
 }
