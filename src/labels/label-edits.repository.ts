@@ -97,6 +97,7 @@ export function attachLabels(
       const found = new Set(labels.map((row) => row.id));
       return { ok: false, missing: 'labels', ids: labelIds.filter((id) => !found.has(id)) };
     }
+    if (todoIds.length === 0) return { ok: true, todos: [] };
     const locked = await lockTodos(trx, todoIds);
     const written = await touchTodos(trx, todoIds, owner);
     if (written.length < todoIds.length) {
@@ -138,6 +139,7 @@ export function detachLabels(
       const found = new Set(visible.map((label) => label.id));
       return { ok: false, missing: 'labels', ids: labelIds.filter((id) => !found.has(id)) };
     }
+    if (todoIds.length === 0) return { ok: true, todos: [] };
     const locked = await lockTodos(trx, todoIds);
     const written = await touchTodos(trx, todoIds, owner);
     if (written.length < todoIds.length) {
@@ -167,10 +169,8 @@ export function deleteLabel(db: Executor, owner: number, id: number): Promise<To
       .executeTakeFirst();
     if (!label) return undefined;
     const carrying = () => trx.selectFrom('todo_labels').select('todo_id').where('label_id', '=', id).execute();
-    const locked = await lockTodos(
-      trx,
-      (await carrying()).map((row) => row.todo_id),
-    );
+    const carried = (await carrying()).map((row) => row.todo_id);
+    const locked = carried.length === 0 ? new Map<number, TodoRow>() : await lockTodos(trx, carried);
     // Read again under the todos' locks: a todo that lost the label meanwhile is not written.
     const todoIds = (await carrying()).map((row) => row.todo_id).filter((todo) => locked.has(todo));
     const before = await labelsOn(trx, todoIds);

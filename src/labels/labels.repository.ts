@@ -146,7 +146,7 @@ export async function updateLabel(
   fields: LabelFields,
 ): Promise<{ label: LabelRecord; todos: TodoRecord[] } | LabelRefusal> {
   return writeTransaction(db, async (trx, rollback) => {
-    const row = await trx
+    const update = trx
       .updateTable('labels')
       .set({
         ...(fields.name === undefined ? {} : { name: fields.name, name_key: nameKey(fields.name) }),
@@ -154,9 +154,15 @@ export async function updateLabel(
       })
       .where('id', '=', id)
       .where('owner_id', '=', owner)
-      .returning(['id', 'name', 'color', 'owner_id', 'created_at'])
-      .executeTakeFirst()
-      .catch((error: unknown) => (isUniqueViolation(error) ? rollback('NAME_TAKEN') : Promise.reject(error)));
+      .returning(['id', 'name', 'color', 'owner_id', 'created_at']);
+    let row;
+    try {
+      row = await update.executeTakeFirst();
+    } catch (error) {
+      // Another of the owner's labels has the name: PostgreSQL has aborted the transaction anyway.
+      if (isUniqueViolation(error)) rollback('NAME_TAKEN');
+      throw error;
+    }
     if (!row) return 'NOT_FOUND';
     const todos = await trx
       .selectFrom('todos')

@@ -92,6 +92,9 @@ export const labelResolvers: Resolvers = {
       const id = parseGlobalIdOf('Label', label);
       if (id === null) return refused([labelNotFound('label', label)]);
       const { fields, errors } = checkLabelInput(input, 'update');
+      if (errors.length === 0 && fields.name === undefined && fields.color === undefined) {
+        errors.push({ message: 'Give a name or a colour to change.', code: 'REQUIRED', field: null });
+      }
       if (errors.length > 0) return refused(errors);
       const result = await updateLabel(db, owner, id, fields);
       if (typeof result === 'string') return refused([labelRefusal(result, label, fields.name)]);
