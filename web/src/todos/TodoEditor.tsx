@@ -7,6 +7,7 @@ import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages'
 import { DeleteTodosMutation, UpdateTodoMutation } from './operations';
 import { PrioritySelect } from './PrioritySelect';
 import { TodoHistory } from '../history/TodoHistory';
+import { TodoLabels } from '../labels/TodoLabels';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -101,6 +102,7 @@ export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
           </select>
         </span>
       </div>
+      <TodoLabels todoId={todo.id} labels={todo.labels} />
       <ErrorMessages errors={errors} />
       <div className="row">
         <button type="submit" className="primary" disabled={updateState.fetching}>

@@ -7,6 +7,7 @@ import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages'
 import { PRIORITY_NAMES } from './filters';
 import { CompleteTodosMutation, ReopenTodosMutation } from './operations';
 import { TodoEditor } from './TodoEditor';
+import { LabelChips } from '../labels/LabelChips';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -75,6 +76,7 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onR
         {todo.priority !== 'NORMAL' && (
           <span className={`badge priority-${todo.priority.toLowerCase()}`}>{PRIORITY_NAMES[todo.priority]}</span>
         )}
+        <LabelChips labels={todo.labels} />
         {!readOnly && (
           <button
             ref={editButton}
