@@ -177,6 +177,40 @@ for (const target of databaseTargets) {
       assert.deepEqual(codes(again.errors), ['NOT_FOUND:label']);
     });
 
+    it('serves the anonymous space when it is open, and asks for a sign-in when it is closed', async () => {
+      const anonymous = await call(server, CREATE, { input: { name: 'shared-space' } });
+      const made = (anonymous.body.data as unknown as { createLabel: LabelPayload }).createLabel;
+      assert.ok(made.label, JSON.stringify(anonymous.body));
+      assert.deepEqual([made.label.name, made.label.owner], ['shared-space', null]);
+
+      const closedDb = await target.create();
+      const closed = await startTestServer(closedDb, { ALLOW_ANONYMOUS: 'false' });
+      try {
+        const answer = await call(
+          closed,
+          `mutation {
+            createLabel(input: { name: "x" }) { status errors { code field } }
+            updateLabel(label: "TGFiZWw6MQ", input: { name: "y" }) { status errors { code field } }
+            deleteLabel(label: "TGFiZWw6MQ") { status errors { code field } }
+            labelTodos(todos: ["1"], labels: ["TGFiZWw6MQ"]) { status errors { code field } }
+            unlabelTodos(todos: ["1"], labels: ["TGFiZWw6MQ"]) { status errors { code field } }
+          }`,
+        );
+        const refused = { status: false, errors: [{ code: 'UNAUTHENTICATED', field: null }] };
+        assert.deepEqual(answer.body.data, {
+          createLabel: refused,
+          updateLabel: refused,
+          deleteLabel: refused,
+          labelTodos: refused,
+          unlabelTodos: refused,
+        });
+        assert.deepEqual((await call(closed, '{ labels { id } }')).body.data, { labels: [] });
+      } finally {
+        await closed.close();
+        await closedDb.drop();
+      }
+    });
+
     it('refuses bad names and colours, a name taken in any case, and more labels than the cap', async () => {
       const as = await signedIn(server, 'label-strict');
       const refusals: [Record<string, unknown>, string[]][] = [
