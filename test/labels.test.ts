@@ -211,6 +211,47 @@ for (const target of databaseTargets) {
       }
     });
 
+    it('with the response cache on, a rename, recolour or deletion reaches every reader at once', async () => {
+      const cachedDb = await target.create();
+      const cached = await startTestServer(cachedDb, { RESPONSE_CACHE_TTL_SECONDS: '60' });
+      try {
+        const ann = await signedIn(cached, 'label-cache-ann');
+        const bob = await signedIn(cached, 'label-cache-bob');
+        const list = await createList(ann, 'Cached');
+        const todo = await addTodo(ann, 'Cached todo', list);
+        await ann(`mutation { shareList(list: "${list}", username: "label-cache-bob", role: VIEWER) { status } }`);
+        const label = await createLabel(ann, 'before', '#111111');
+        await attach(ann, [todo], [label.id]);
+        const seen = async (as: Caller) =>
+          (await readTodo(as, todo))?.labels.map(({ name, color }) => `${name} ${color}`);
+        for (const reader of [ann, bob]) assert.deepEqual(await seen(reader), ['before #111111']);
+        assert.deepEqual((await ann<{ labels: Label[] }>('{ labels { name } }')).labels, [{ name: 'before' }]);
+
+        // On no todo: only the owner's own answers change.
+        const lonely = await createLabel(ann, 'lonely');
+        assert.deepEqual((await ann<{ labels: Label[] }>('{ labels { name } }')).labels, [
+          { name: 'before' },
+          { name: 'lonely' },
+        ]);
+        await ann(UPDATE, { label: lonely.id, input: { name: 'alone' } });
+        assert.deepEqual((await ann<{ labels: Label[] }>('{ labels { name } }')).labels, [
+          { name: 'alone' },
+          { name: 'before' },
+        ]);
+        await ann(DELETE, { label: lonely.id });
+        assert.deepEqual((await ann<{ labels: Label[] }>('{ labels { name } }')).labels, [{ name: 'before' }]);
+
+        await ann(UPDATE, { label: label.id, input: { name: 'after', color: '#222222' } });
+        for (const reader of [ann, bob]) assert.deepEqual(await seen(reader), ['after #222222']);
+        await ann(DELETE, { label: label.id });
+        for (const reader of [ann, bob]) assert.deepEqual(await seen(reader), []);
+        assert.deepEqual((await ann<{ labels: Label[] }>('{ labels { name } }')).labels, []);
+      } finally {
+        await cached.close();
+        await cachedDb.drop();
+      }
+    });
+
     it('refuses bad names and colours, a name taken in any case, and more labels than the cap', async () => {
       const as = await signedIn(server, 'label-strict');
       const refusals: [Record<string, unknown>, string[]][] = [
