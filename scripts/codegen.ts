@@ -41,6 +41,7 @@ async function resolverTypes(schema: GraphQLSchema): Promise<void> {
         Change: '../changes/change-bus.js#ChangeEvent',
         HistoryEntry: '../history/history.repository.js#HistoryRecord',
         FieldChange: '../history/field-changes.js#ChangedField',
+        Label: '../labels/labels.repository.js#LabelRecord',
       },
       // Resolvers may return a value or a promise of it, nothing looser.
       resolverTypeWrapperSignature: 'Promise<T> | T',

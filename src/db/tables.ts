@@ -130,6 +130,25 @@ export interface SyncLogTable {
   at: IsoTime;
 }
 
+/** A user's label (migration 0009). */
+export interface LabelsTable {
+  id: Generated<number>;
+  /** The user whose label it is: only they attach it, rename it or delete it. */
+  owner_id: number;
+  name: string;
+  /** The name lower-cased: unique per owner. */
+  name_key: string;
+  /** `#rrggbb`, lower-case. */
+  color: string;
+  created_at: IsoTime;
+}
+
+/** Which todo carries which label (migration 0009); rows go with either. */
+export interface TodoLabelsTable {
+  todo_id: number;
+  label_id: number;
+}
+
 export interface Tables {
   todos: TodosTable;
   users: UsersTable;
@@ -141,4 +160,6 @@ export interface Tables {
   history: HistoryTable;
   idempotency_keys: IdempotencyKeysTable;
   sync_log: SyncLogTable;
+  labels: LabelsTable;
+  todo_labels: TodoLabelsTable;
 }

@@ -20,6 +20,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { MAX_CHANGED_FIELDS } from '../history/field-changes.js';
+import { MAX_LABELS_PER_TODO, MAX_LABELS_PER_USER } from '../labels/label-input.js';
 
 export interface ListBounds {
   /** Most todos one page of a connection holds (MAX_PAGE_SIZE). */
@@ -65,6 +66,11 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     // `first` of changesSince, which is a page size.
     'SyncPage.changes': PAGE,
     'HistoryEntry.changes': MAX_CHANGED_FIELDS,
+    // Refused past these when made and attached.
+    'Query.labels': MAX_LABELS_PER_USER,
+    'Todo.labels': MAX_LABELS_PER_TODO,
+    'LabelPayload.errors': INPUT_ERRORS,
+    'DeleteLabelPayload.errors': INPUT_ERRORS,
     ...introspectionBounds(schema),
   };
   const missing: string[] = [];

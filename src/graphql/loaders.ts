@@ -10,6 +10,7 @@ import type { Tables } from '../db/tables.js';
 import { countTodos, findLists, findMembers, type ListRecord, type MemberRecord } from '../lists/lists.repository.js';
 import type { TodoRecord } from '../todos/todo.js';
 import { findTodos } from '../todos/todos.repository.js';
+import { labelsOn, type LabelRecord } from '../labels/labels.repository.js';
 
 export interface Loaders {
   /** Lists the caller may read, by id; undefined for any other id. */
@@ -20,6 +21,8 @@ export interface Loaders {
   readonly members: DataLoader<number, MemberRecord[]>;
   /** Todos the caller may read, by id (a subtask's parent); undefined for any other id. */
   readonly todo: DataLoader<number, TodoRecord | undefined>;
+  /** Labels on a todo (one the caller could read), by todo id. */
+  readonly todoLabels: DataLoader<number, LabelRecord[]>;
 }
 
 /**
@@ -51,6 +54,10 @@ export function createLoaders(db: Kysely<Tables>, owner: number | null, remember
       const todos = owner === null ? [] : await findTodos(db, owner, ids);
       const byId = new Map(todos.map((todo) => [todo.id, todo]));
       return ids.map((id) => byId.get(id));
+    }, options),
+    todoLabels: new DataLoader(async (ids) => {
+      const labels = await labelsOn(db, ids);
+      return ids.map((id) => labels.get(id) ?? []);
     }, options),
   };
 }

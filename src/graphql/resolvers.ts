@@ -3,6 +3,7 @@ import { accountResolvers } from '../accounts/accounts.resolvers.js';
 import { changeResolvers } from '../changes/changes.resolvers.js';
 import { historyResolvers } from '../history/history.resolvers.js';
 import { subtaskResolvers } from '../subtasks/subtasks.resolvers.js';
+import { labelResolvers } from '../labels/labels.resolvers.js';
 import { syncResolvers } from '../sync/sync.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { nodeResolvers } from '../nodes/nodes.resolvers.js';
@@ -23,5 +24,6 @@ export const resolvers: readonly Resolvers[] = [
   historyResolvers,
   syncResolvers,
   subtaskResolvers,
+  labelResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

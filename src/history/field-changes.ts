@@ -16,7 +16,7 @@ export const HISTORY_ACTIONS: readonly HistoryAction[] = ['CREATED', 'UPDATED', 
 export type ChangedField = readonly [field: string, oldValue: string | null, newValue: string | null];
 
 /** The most fields one entry names: a todo's tracked fields (see trackedFields). */
-export const MAX_CHANGED_FIELDS = 8;
+export const MAX_CHANGED_FIELDS = 9;
 
 /** A change about to be recorded, by whoever the caller is. */
 export interface NewHistoryEntry {
@@ -31,9 +31,17 @@ export interface NewHistoryEntry {
 export type TrackedTodo = Pick<
   Selectable<TodosTable>,
   'id' | 'description' | 'notes' | 'priority' | 'due_date' | 'completed' | 'list_id' | 'parent_id' | 'position'
->;
+> & {
+  /**
+   * The todo's labels as history shows them (see labels/label-edits.repository.ts), given
+   * on both sides by the writes that change them, and by no other: a write that
+   * does not name them does not read them.
+   */
+  readonly labels?: string | null;
+};
 
 function trackedFields(todo: TrackedTodo): [string, string | null][] {
+  const labels: [string, string | null][] = todo.labels === undefined ? [] : [['labels', todo.labels]];
   return [
     ['description', todo.description],
     ['notes', todo.notes],
@@ -43,6 +51,7 @@ function trackedFields(todo: TrackedTodo): [string, string | null][] {
     ['list', toGlobalId('TodoList', todo.list_id)],
     ['parent', todo.parent_id === null ? null : String(todo.parent_id)],
     ['position', todo.position],
+    ...labels,
   ];
 }
 

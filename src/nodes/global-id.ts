@@ -7,9 +7,9 @@
  */
 import { parseId } from '../todos/todo-id.js';
 
-export type GlobalType = 'TodoList' | 'User';
+export type GlobalType = 'TodoList' | 'User' | 'Label';
 
-const GLOBAL_ID = /^(TodoList|User):(\d+)$/;
+const GLOBAL_ID = /^(TodoList|User|Label):(\d+)$/;
 
 /** Types with global ids: those `node` looks up, and history entries, which it does not. */
 type IdType = GlobalType | 'HistoryEntry';
@@ -24,7 +24,7 @@ export function parseGlobalIdOf(type: IdType, input: string): number | null {
   return named === type && id !== null && toGlobalId(type, id) === input ? id : null;
 }
 
-/** What an id names: a todo by its integer, or a list or user by its global id; null when it names nothing. */
+/** What an id names: a todo by its integer, or a list, user or label by its global id; null when it names nothing. */
 export function fromGlobalId(input: string): { type: GlobalType | 'Todo'; id: number } | null {
   const todoId = parseId(input);
   if (todoId !== null) return { type: 'Todo', id: todoId };

@@ -32,7 +32,7 @@ export const MAX_BULK = 100;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** Parses bulk ids, or says which are malformed or that there are too many. */
-function bulkIds(ids: readonly string[]): { ids: number[]; errors: InputError[] } {
+export function bulkIds(ids: readonly string[]): { ids: number[]; errors: InputError[] } {
   if (ids.length > MAX_BULK) {
     return { ids: [], errors: [{ message: `At most ${MAX_BULK} todos per call.`, code: 'TOO_MANY', field: 'todos' }] };
   }

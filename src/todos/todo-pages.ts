@@ -10,6 +10,7 @@ import type { Tables } from '../db/tables.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import { decodeCursor, encodeCursor, type Cursor, type OrderField } from './cursor.js';
 import { parseListId } from '../nodes/global-id.js';
+import { carryingAnyOf, checkLabelFilter } from '../labels/label-filter.js';
 import { priorityRank, type Priority, type TodoRecord } from './todo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { answerBytes, todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
@@ -25,6 +26,7 @@ export interface TodoFilterInput {
   readonly isSubtask?: boolean | null;
   /** Not in the schema: only the subtasks of this todo (Todo.subtasks). */
   readonly parentId?: number;
+  readonly labels?: readonly string[] | null;
 }
 
 export interface PageArgs {
@@ -123,6 +125,7 @@ function filterConditions(eb: Builder, filter: TodoFilterInput): Expression<SqlB
       ]),
     );
   }
+  if (filter.labels) conditions.push(carryingAnyOf(eb, filter.labels));
   return conditions;
 }
 
@@ -178,6 +181,8 @@ export async function pageOfTodos(
   if (filter.text != null && filter.text.length > MAX_SEARCH_TEXT) {
     throw pageError(`Search text ("filter.text") has at most ${MAX_SEARCH_TEXT} characters.`);
   }
+  const labelProblem = checkLabelFilter(filter.labels);
+  if (labelProblem) throw pageError(labelProblem);
   const listIds = fixedList === undefined ? await readableListIds(db, owner, filter.list) : [fixedList];
 
   const key = sortKey(field);

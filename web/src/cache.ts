@@ -90,6 +90,8 @@ export const createCache = () =>
       HistoryConnection: () => null,
       HistoryEdge: () => null,
       FieldChange: () => null,
+      LabelPayload: () => null,
+      DeleteLabelPayload: () => null,
     },
     updates: {
       Mutation: {
@@ -101,6 +103,14 @@ export const createCache = () =>
         moveTodo: onSuccess(refreshTodos),
         deleteTodos: onSuccess((cache, payload) => {
           for (const id of payload.deletedIds as string[]) cache.invalidate({ __typename: 'Todo', id });
+          refreshTodos(cache);
+        }),
+        labelTodos: onSuccess(refreshTodos),
+        unlabelTodos: onSuccess(refreshTodos),
+        createLabel: onSuccess((cache) => cache.invalidate('Query', 'labels')),
+        deleteLabel: onSuccess((cache, payload) => {
+          cache.invalidate({ __typename: 'Label', id: payload.deletedId as string });
+          cache.invalidate('Query', 'labels');
           refreshTodos(cache);
         }),
         createList: onSuccess(refreshLists),

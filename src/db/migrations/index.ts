@@ -12,6 +12,7 @@ import { addVersions } from './0005_add_versions.js';
 import { createHistory } from './0006_create_history.js';
 import { createIdempotencyKeys } from './0007_create_idempotency_keys.js';
 import { createSyncLog } from './0008_create_sync_log.js';
+import { createLabels } from './0009_create_labels.js';
 import { addSubtasksAndPositions } from './0011_add_subtasks_and_positions.js';
 
 export interface Migration {
@@ -27,5 +28,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_create_history': createHistory,
   '0007_create_idempotency_keys': createIdempotencyKeys,
   '0008_create_sync_log': createSyncLog,
+  '0009_create_labels': createLabels,
   '0011_add_subtasks_and_positions': addSubtasksAndPositions,
 };

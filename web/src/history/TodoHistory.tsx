@@ -13,6 +13,7 @@ const FIELD_NAMES: Record<string, string> = {
   dueOn: 'due date',
   completed: 'done',
   list: 'list',
+  labels: 'labels',
 };
 
 const VERBS: Record<string, string> = {
@@ -22,6 +23,16 @@ const VERBS: Record<string, string> = {
   SHARED: 'shared it',
   UNSHARED: 'unshared it',
 };
+
+/** A `labels` value: a JSON array of names. */
+function labelNames(value: string): string {
+  try {
+    const names: unknown = JSON.parse(value);
+    return Array.isArray(names) ? names.join(', ') : value;
+  } catch {
+    return value;
+  }
+}
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -41,6 +52,7 @@ export function TodoHistory({ todoId, lists }: Props) {
     if (value == null || value === '') return '(none)';
     if (field === 'list') return listName(value);
     if (field === 'completed') return value === 'true' ? 'yes' : 'no';
+    if (field === 'labels') return labelNames(value);
     return value;
   };
   if (error) return <p role="alert">The history could not be read: {error.message}</p>;

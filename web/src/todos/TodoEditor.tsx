@@ -8,6 +8,7 @@ import { DeleteTodosMutation, UpdateTodoMutation } from './operations';
 import { PrioritySelect } from './PrioritySelect';
 import { TodoHistory } from '../history/TodoHistory';
 import { Subtasks } from '../subtasks/Subtasks';
+import { TodoLabels } from '../labels/TodoLabels';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -103,6 +104,7 @@ export function TodoEditor({ todo, lists, onClose, onRemoved }: Props) {
           </select>
         </span>
       </div>
+      <TodoLabels todoId={todo.id} labels={todo.labels} />
       <ErrorMessages errors={errors} />
       <div className="row">
         <button type="submit" className="primary" disabled={updateState.fetching}>

@@ -9,6 +9,7 @@ import { CompleteTodosMutation, ReopenTodosMutation } from './operations';
 import { TodoEditor } from './TodoEditor';
 import { MoveTodoMutation } from '../subtasks/operations';
 import { UpDownButtons } from '../subtasks/UpDownButtons';
+import { LabelChips } from '../labels/LabelChips';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -102,6 +103,7 @@ export function TodoRow({
             onDown={neighbours.below ? () => void place({ after: neighbours.below ?? '' }) : undefined}
           />
         )}
+        <LabelChips labels={todo.labels} />
         {!readOnly && (
           <button
             ref={editButton}

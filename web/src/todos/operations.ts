@@ -14,6 +14,9 @@ export const TodoFieldsFragment = graphql(`
       id
       name
     }
+    labels {
+      ...LabelFields
+    }
   }
 `);
 
