@@ -190,8 +190,9 @@ describe('idempotency keys through faults, on postgres', { skip: postgresTarget.
   });
 
   it('keeps the key of a request that timed out, whose write may still land, from running it again', async () => {
+    // Long enough for registering (a password hash) on a loaded machine, short enough to wait out.
     const server = await startTestServer(db, {
-      REQUEST_TIMEOUT_MS: '200',
+      REQUEST_TIMEOUT_MS: '1000',
       DATABASE_TIMEOUT_MS: '30000',
       BATCH_MAX: '1',
     });
@@ -210,7 +211,8 @@ describe('idempotency keys through faults, on postgres', { skip: postgresTarget.
       // …so a retry under its key must not run it again.
       const retried = await post(server.graphqlUrl, { query: ADD, variables: { d: 'Slow' } }, headers);
       assert.equal(retried.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
-      await sleep(5300);
+      // Past REQUEST_TIMEOUT_MS × BATCH_MAX + 5 s, the first request can no longer be running.
+      await sleep(6300);
       const later = await post(server.graphqlUrl, { query: ADD, variables: { d: 'Slow' } }, headers);
       assert.equal(later.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_OUTCOME_UNKNOWN');
       assert.equal(await countOf(server, token), 1);
@@ -235,13 +237,13 @@ describe('idempotency keys through faults, on postgres', { skip: postgresTarget.
     await instance.stop('SIGKILL');
     assert.equal(await inFlight, null);
     await locker.query('rollback');
-    instance = await startServerProcess({ ...env, REQUEST_TIMEOUT_MS: '200', BATCH_MAX: '1' });
+    instance = await startServerProcess({ ...env, REQUEST_TIMEOUT_MS: '1000', BATCH_MAX: '1' });
     try {
       const url = `${instance.url}/graphql`;
       // Until the first request could no longer be running, it counts as running.
       const soon = await post(url, { query: ADD, variables: { d: 'Crashed' } }, headers);
       assert.equal(soon.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
-      await sleep(5500);
+      await sleep(6500);
       const later = await post(url, { query: ADD, variables: { d: 'Crashed' } }, headers);
       assert.equal(later.status, 409);
       assert.equal(later.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_OUTCOME_UNKNOWN');
