@@ -41,6 +41,8 @@ async function resolverTypes(schema: GraphQLSchema): Promise<void> {
         Change: '../changes/change-bus.js#ChangeEvent',
         HistoryEntry: '../history/history.repository.js#HistoryRecord',
         FieldChange: '../history/field-changes.js#ChangedField',
+        Recurrence: '../recurrence/recurrence.resolvers.js#RecurrenceView',
+        TodoCompletion: '../recurrence/recurrence.repository.js#CompletionRecord',
       },
       // Resolvers may return a value or a promise of it, nothing looser.
       resolverTypeWrapperSignature: 'Promise<T> | T',

@@ -20,6 +20,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { MAX_CHANGED_FIELDS } from '../history/field-changes.js';
+import { MAX_COMPLETIONS, MAX_NEXT_OCCURRENCES } from '../recurrence/recurrence.resolvers.js';
 
 export interface ListBounds {
   /** Most todos one page of a connection holds (MAX_PAGE_SIZE). */
@@ -65,6 +66,9 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     // `first` of changesSince, which is a page size.
     'SyncPage.changes': PAGE,
     'HistoryEntry.changes': MAX_CHANGED_FIELDS,
+    // Refused past these `first`s.
+    'Recurrence.nextOccurrences': MAX_NEXT_OCCURRENCES,
+    'Todo.completions': MAX_COMPLETIONS,
     ...introspectionBounds(schema),
   };
   const missing: string[] = [];

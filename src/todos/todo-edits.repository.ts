@@ -19,6 +19,7 @@ import { lockTodos, todoColumns, toTodoRecord } from './todos.repository.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import type { TodoRecord } from './todo.js';
+import { applyRecurrence, withChanges } from '../recurrence/recurrence.repository.js';
 
 type Executor = Kysely<Tables>;
 
@@ -49,9 +50,13 @@ async function lockWritableList(db: Executor, owner: number, listId: number | un
 }
 
 function columnsFor(changes: TodoChanges, now: string) {
-  const { listId, completed, ...rest } = changes;
+  // `recurrence` is no column of todos: recurrence.repository.ts writes it.
+  const { description, notes, due_date, priority, listId, completed } = changes;
   return {
-    ...rest,
+    ...(description === undefined ? {} : { description }),
+    ...(notes === undefined ? {} : { notes }),
+    ...(due_date === undefined ? {} : { due_date }),
+    ...(priority === undefined ? {} : { priority }),
     ...(listId === undefined ? {} : { list_id: listId }),
     ...(completed === undefined
       ? {}
@@ -81,8 +86,15 @@ export async function createTodoItem(
       })
       .returning(todoColumns)
       .executeTakeFirstOrThrow();
-    await recordChanges(trx, owner, [todoEntry(undefined, row)]);
-    return { ok: true, value: toTodoRecord(row) } as const;
+    const recurring = await applyRecurrence(trx, owner, {
+      before: new Map(),
+      rows: [row],
+      recurrence: changes.recurrence,
+      now,
+    });
+    const [made = row] = recurring.rows;
+    await recordChanges(trx, owner, [withChanges(todoEntry(undefined, made), recurring.changes.get(made.id))]);
+    return { ok: true, value: toTodoRecord(made) } as const;
   });
 }
 
@@ -135,12 +147,13 @@ export async function updateTodos(
       const moved = await movedOn(trx, owner, unwritten, locked, ifVersion);
       rollback(moved ? { ok: false, conflict: moved } : { ok: false, missing: unwritten });
     }
+    const recurring = await applyRecurrence(trx, owner, { before: locked, rows, recurrence: changes.recurrence, now });
     await recordChanges(
       trx,
       owner,
-      rows.map((row) => todoEntry(locked.get(row.id), row)),
+      recurring.rows.map((row) => withChanges(todoEntry(locked.get(row.id), row), recurring.changes.get(row.id))),
     );
-    const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
+    const byId = new Map(recurring.rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
     return { ok: true, value: { todos, previousLists } } as const;
   });

@@ -5,6 +5,8 @@
  */
 import type { AccountError } from '../accounts/credentials.js';
 import { parseListId } from '../nodes/global-id.js';
+import { checkRecurrenceInput, type RecurrenceInputFields } from '../recurrence/recurrence-input.js';
+import type { RecurrenceRule } from '../recurrence/rule.js';
 import { priorityRank, type Priority } from './todo.js';
 
 /** The schema's `TodoInput`, as resolvers receive it: an absent field is `undefined`, an explicit one may be null. */
@@ -15,6 +17,8 @@ export interface TodoInputFields {
   readonly priority?: Priority | null;
   readonly completed?: boolean | null;
   readonly list?: string | null;
+  /** A recurrence rule; null clears it (see src/recurrence). */
+  readonly recurrence?: RecurrenceInputFields | null;
 }
 
 /** Column values to write; only the keys present change. */
@@ -27,6 +31,8 @@ export interface TodoChanges {
   completed?: boolean;
   /** A list id the caller names; the caller must be allowed to change it. */
   listId?: number;
+  /** A rule to set, or null to clear it: not a column, see recurrence.repository.ts. */
+  recurrence?: RecurrenceRule | null;
 }
 
 export type InputError =
@@ -85,6 +91,11 @@ export function checkTodoInput(
     const listId = parseListId(input.list);
     if (listId === null) errors.push(notFound('list', input.list));
     else changes.listId = listId;
+  }
+  if (input.recurrence !== undefined) {
+    const checked = checkRecurrenceInput(input.recurrence);
+    if ('error' in checked) errors.push(checked.error);
+    else changes.recurrence = checked.recurrence;
   }
   return { changes, errors };
 }

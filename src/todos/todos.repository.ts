@@ -12,6 +12,7 @@ import { priorityOfRank, type TodoRecord } from './todo.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
+import { applyRecurrence, withChanges } from '../recurrence/recurrence.repository.js';
 
 export type Executor = Kysely<Tables>;
 
@@ -216,14 +217,19 @@ function writeOne<Row extends object>(
   });
 }
 
+/** Completes a todo; a recurring one moves to its next occurrence instead (see recurrence.repository.ts). */
 export async function markTodoDone(db: Executor, owner: number, id: number): Promise<TodoRecord | undefined> {
   const now = new Date().toISOString();
-  const row = await writeOne(
-    db,
-    owner,
-    id,
-    async (trx) => (await markDoneQuery(trx, [now, now, id, owner, owner])).rows[0],
-  );
+  const row = await writeTransaction(db, async (trx) => {
+    const before = (await lockTodos(trx, [id])).get(id);
+    if (!before) return undefined;
+    const [done] = (await markDoneQuery(trx, [now, now, id, owner, owner])).rows;
+    if (!done) return undefined;
+    const recurring = await applyRecurrence(trx, owner, { before: new Map([[id, before]]), rows: [done], now });
+    const [after = done] = recurring.rows;
+    await recordChanges(trx, owner, [withChanges(todoEntry(before, after), recurring.changes.get(id))]);
+    return after;
+  });
   return row && toTodoRecord(row);
 }
 
