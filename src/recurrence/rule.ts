@@ -199,6 +199,19 @@ export function nextOccurrence(rule: RecurrenceRule, day: string): string | null
   return occurrencesAfter(rule, day, 1)[0] ?? null;
 }
 
+/**
+ * Whether the rule, ignoring COUNT and UNTIL, has an occurrence after `day`
+ * within the search's reach: false for a rule no day satisfies
+ * (`FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30`) or one too sparse to search.
+ */
+export function repeatsAfter(rule: RecurrenceRule, day: string): boolean {
+  const unbounded = rule.rule
+    .split(';')
+    .filter((part) => !part.startsWith('UNTIL='))
+    .join(';');
+  return nextOccurrence({ ...rule, rule: unbounded }, day) !== null;
+}
+
 /** COUNT as a number, or null when the rule has none. */
 export function countOf(rule: RecurrenceRule): number | null {
   const count = /(?:^|;)COUNT=(\d+)/.exec(rule.rule)?.[1];

@@ -93,7 +93,8 @@ export function checkTodoInput(
     else changes.listId = listId;
   }
   if (input.recurrence !== undefined) {
-    const checked = checkRecurrenceInput(input.recurrence);
+    const from = typeof input.dueOn === 'string' ? input.dueOn : new Date().toISOString().slice(0, 10);
+    const checked = checkRecurrenceInput(input.recurrence, from);
     if ('error' in checked) errors.push(checked.error);
     else changes.recurrence = checked.recurrence;
   }
