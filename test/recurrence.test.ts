@@ -301,6 +301,21 @@ for (const target of databaseTargets) {
       assert.equal(todos.todos.length, 0);
     });
 
+    it('searches a rule a bounded number of its own steps: a sparse day is found yearly, refused daily', async () => {
+      const as = await signedIn(server, 'recur-sparse');
+      // The next 29 February that is a Monday is in 2044: 17 yearly steps, over 6,000 daily ones.
+      const sparse = 'BYMONTH=2;BYMONTHDAY=29;BYDAY=MO';
+      const daily = await as<{ addTodo: Payload }>(ADD, {
+        input: { description: 'Leap Monday', dueOn: '2027-01-01', recurrence: { rule: `FREQ=DAILY;${sparse}` } },
+      });
+      assert.deepEqual(
+        daily.addTodo.errors.map(({ code }) => code),
+        ['INVALID_RECURRENCE'],
+      );
+      const yearly = await addRecurring(as, '2027-01-01', `FREQ=YEARLY;${sparse}`);
+      assert.deepEqual(yearly.recurrence?.nextOccurrences, ['2027-01-01', '2044-02-29', '2072-02-29']);
+    });
+
     it('lets an editor complete a shared recurring todo, a viewer only read it, a stranger nothing', async () => {
       const owner = await signedIn(server, 'recur-owner');
       const editor = await signedIn(server, 'recur-editor');
