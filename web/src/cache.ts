@@ -90,6 +90,7 @@ export const createCache = () =>
       HistoryConnection: () => null,
       HistoryEdge: () => null,
       FieldChange: () => null,
+      Recurrence: () => null,
     },
     updates: {
       Mutation: {

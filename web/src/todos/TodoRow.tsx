@@ -7,6 +7,7 @@ import { ErrorMessages, errorsOf, type PayloadError } from '../ui/ErrorMessages'
 import { PRIORITY_NAMES } from './filters';
 import { CompleteTodosMutation, ReopenTodosMutation } from './operations';
 import { TodoEditor } from './TodoEditor';
+import { RecurrenceBadge } from '../recurrence/RecurrenceBadge';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -72,6 +73,7 @@ export function TodoRow({ todo, readOnly, lists, selected, onToggleSelected, onR
           {overdue ? 'Overdue: ' : 'Due '}
           <time dateTime={todo.dueOn}>{formatDate(todo.dueOn)}</time>
         </span>
+        <RecurrenceBadge recurrence={todo.recurrence} />
         {todo.priority !== 'NORMAL' && (
           <span className={`badge priority-${todo.priority.toLowerCase()}`}>{PRIORITY_NAMES[todo.priority]}</span>
         )}

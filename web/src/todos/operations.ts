@@ -14,6 +14,11 @@ export const TodoFieldsFragment = graphql(`
       id
       name
     }
+    recurrence {
+      rule
+      timeZone
+      summary
+    }
   }
 `);
 
