@@ -11,9 +11,13 @@ process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signedIn, type Caller } from './helpers/accounts.js';
+import { call, signedIn, type Caller } from './helpers/accounts.js';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
+import { Inbox } from './helpers/inbox.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/until.js';
 
 interface Recurrence {
   rule: string;
@@ -387,6 +391,61 @@ for (const target of databaseTargets) {
         changesSince.changes.map((change) => change.todo),
         [{ id: todo.id, dueOn: '2027-03-26', completed: false, version: 2 }],
       );
+    });
+
+    it('works in the anonymous space, where completions have no one to name', async () => {
+      const anonymous = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+        const answer = await call(server, query, variables);
+        assert.equal(answer.body.errors, undefined);
+        return answer.body.data as T;
+      };
+      const todo = await addRecurring(anonymous, '2027-07-31', 'FREQ=MONTHLY');
+      const { markDone } = await anonymous<{ markDone: { success: boolean } }>(
+        `mutation { markDone(todoId: "${todo.id}") { success } }`,
+      );
+      assert.equal(markDone.success, true);
+      const now = await read(anonymous, todo.id);
+      assert.equal(now.dueOn, '2027-08-31');
+      assert.deepEqual(now.completions, [{ occurrence: '2027-07-31', completedBy: null }]);
+    });
+
+    it('tells subscribers of the move, and deletes a recurring todo with its rule and completions', async () => {
+      const as = await signedIn(server, 'recur-live');
+      const todo = await addRecurring(as, '2027-12-30', 'FREQ=YEARLY');
+      await as(COMPLETE, { todos: [todo.id] });
+      const client = createClient({
+        url: server.graphqlUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { token: as.token },
+        retryAttempts: 0,
+      });
+      const events = new Inbox<{ kind: string; todo: { id: string; dueOn: string; completed: boolean } | null }>();
+      client.subscribe<{ changes: { kind: string; todo: { id: string; dueOn: string; completed: boolean } | null } }>(
+        { query: 'subscription { changes { kind todo { id dueOn completed } } }' },
+        {
+          next: (result) => (result.data ? events.push(result.data.changes) : events.fail(result.errors)),
+          error: (error) => events.fail(error),
+          complete: () => undefined,
+        },
+      );
+      try {
+        // Once a write of its own is heard, the subscription is in place.
+        await until(async () => {
+          await as(UPDATE, { todo: todo.id, input: { notes: 'ready?' } });
+          return (await events.takeAtLeast(1, 200)).length > 0;
+        }, 'the subscription to hear a change');
+        await as(UPDATE, { todo: todo.id, input: { completed: true } });
+        const [heard] = await events.takeAtLeast(1);
+        assert.deepEqual(heard, { kind: 'UPDATED', todo: { id: todo.id, dueOn: '2029-12-30', completed: false } });
+      } finally {
+        await client.dispose();
+      }
+
+      const deleted = await as<{ deleteTodos: { status: boolean } }>(
+        `mutation { deleteTodos(todos: ["${todo.id}"]) { status } }`,
+      );
+      assert.equal(deleted.deleteTodos.status, true);
+      assert.equal((await as<{ node: unknown }>(`{ node(id: "${todo.id}") { id } }`)).node, null);
     });
 
     it(
