@@ -234,6 +234,8 @@ for (const target of databaseTargets) {
         ['FREQ=WEEKLY;BYDAY=XX', undefined],
         ['DTSTART:20270101T000000Z\nRRULE:FREQ=DAILY', undefined],
         ['FREQ=DAILY;COUNT=0', undefined],
+        ['FREQ=DAILY;BYDAY=1MO', undefined],
+        ['FREQ=WEEKLY;BYMONTHDAY=3', undefined],
         ['FREQ=DAILY;COUNT=3;UNTIL=20280101', undefined],
         [`FREQ=DAILY;${'BYMONTH=1;'.repeat(40)}`, undefined],
         // No day is 30 February: refused when written, not searched for at each completion.

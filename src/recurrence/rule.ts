@@ -82,12 +82,27 @@ export function checkRule(rule: string, timeZone: string): RecurrenceRule | Rule
   }
   if (!seen.has('FREQ')) return 'A rule needs FREQ (DAILY, WEEKLY, MONTHLY or YEARLY).';
   if (seen.has('COUNT') && seen.has('UNTIL')) return 'A rule has COUNT or UNTIL, not both.';
+  const combination = combinationProblem(/(?:^|;)FREQ=(\w+)/.exec(text)?.[1] ?? '', text);
+  if (combination !== null) return combination;
   try {
     RRule.parseString(text);
   } catch {
     return 'The rule is not an RFC 5545 RRULE.';
   }
   return { rule: text, timeZone: zone };
+}
+
+/** The parts RFC 5545 allows only with some frequencies (section 3.3.10), which rrule would quietly accept. */
+function combinationProblem(freq: string, text: string): string | null {
+  const has = (key: string) => new RegExp(`(?:^|;)${key}=`).test(text);
+  if (has('BYWEEKNO') && freq !== 'YEARLY') return 'BYWEEKNO goes with FREQ=YEARLY only.';
+  if (has('BYYEARDAY') && freq !== 'YEARLY') return 'BYYEARDAY goes with FREQ=YEARLY only.';
+  if (has('BYMONTHDAY') && freq === 'WEEKLY') return 'BYMONTHDAY does not go with FREQ=WEEKLY.';
+  const ordinalDay = /(?:^|;)BYDAY=[^;]*[+-]?\d/.test(text);
+  if (ordinalDay && freq !== 'MONTHLY' && freq !== 'YEARLY') {
+    return 'A numbered BYDAY (such as -1FR, the last Friday) goes with FREQ=MONTHLY or YEARLY.';
+  }
+  return null;
 }
 
 function partProblem(key: string, value: string): string | null {
