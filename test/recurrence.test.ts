@@ -111,6 +111,10 @@ for (const target of databaseTargets) {
       assert.equal(monthly.recurrence?.summary, 'every month on the 31st for 2 times');
       assert.deepEqual(monthly.recurrence.nextOccurrences, ['2027-01-31', '2027-03-31']);
       assert.equal(monthly.recurrence.timeZone, 'UTC', 'UTC unless a zone is given');
+      // rrule's own text leaves BYSETPOS out.
+      const lastWeekday = await addRecurring(as, '2027-01-29', 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1');
+      assert.equal(lastWeekday.recurrence?.summary, 'every month on weekdays, the last of each month');
+      assert.deepEqual(lastWeekday.recurrence.nextOccurrences, ['2027-01-29', '2027-02-26', '2027-03-31']);
       const plain = await as<{ addTodo: Payload }>(ADD, { input: { description: 'Once', dueOn: '2027-01-01' } });
       assert.equal(plain.addTodo.todo?.recurrence, null);
     });

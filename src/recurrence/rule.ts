@@ -239,5 +239,29 @@ export function summaryOf(rule: RecurrenceRule): string {
   const until = /(?:^|;)UNTIL=([^;]+)/.exec(rule.rule)?.[1];
   const last = until === undefined ? null : untilDate(until, rule.timeZone);
   // Noon keeps toText's date on its day whatever zone the server runs in.
-  return new RRule({ ...options, ...(last === null ? {} : { until: new Date(`${last}T12:00:00Z`) }) }).toText();
+  const text = new RRule({ ...options, ...(last === null ? {} : { until: new Date(`${last}T12:00:00Z`) }) }).toText();
+  return text + positionsText(rule.rule);
+}
+
+const PERIODS: Readonly<Record<string, string>> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
+
+/**
+ * rrule's toText leaves BYSETPOS out: "the last weekday of the month" would
+ * read "every month on weekdays". This says which of them: ", the last of each month".
+ */
+function positionsText(rule: string): string {
+  const positions = /(?:^|;)BYSETPOS=([^;]+)/.exec(rule)?.[1];
+  const period = PERIODS[/(?:^|;)FREQ=(\w+)/.exec(rule)?.[1] ?? ''];
+  if (positions === undefined || period === undefined) return '';
+  const named = positions.split(',').map((value) => {
+    const position = Number(value);
+    if (position === -1) return 'last';
+    return position > 0 ? ordinal(position) : `${ordinal(-position)} to last`;
+  });
+  return `, the ${named.join(' and ')} of each ${period}`;
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as const)[n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
