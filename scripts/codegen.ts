@@ -42,6 +42,8 @@ async function resolverTypes(schema: GraphQLSchema): Promise<void> {
         HistoryEntry: '../history/history.repository.js#HistoryRecord',
         FieldChange: '../history/field-changes.js#ChangedField',
         Label: '../labels/labels.repository.js#LabelRecord',
+        Recurrence: '../recurrence/recurrence.resolvers.js#RecurrenceView',
+        TodoCompletion: '../recurrence/recurrence.repository.js#CompletionRecord',
       },
       // Resolvers may return a value or a promise of it, nothing looser.
       resolverTypeWrapperSignature: 'Promise<T> | T',

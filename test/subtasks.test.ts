@@ -176,6 +176,36 @@ for (const target of databaseTargets) {
       }
     });
 
+    it('starts the subtasks of a recurring todo over when it moves on to its next occurrence', async () => {
+      const as = await signedIn(server, 'sub-recurring');
+      const parent = await add(as, {
+        description: 'Weekly clean',
+        dueOn: '2030-01-07',
+        recurrence: { rule: 'FREQ=WEEKLY', timeZone: 'UTC' },
+      });
+      await add(as, { description: 'Kitchen', parent: parent.id, completed: true });
+      await add(as, { description: 'Bathroom', parent: parent.id });
+      const { updateTodo } = await as<{ updateTodo: { todo: { completed: boolean; dueOn: string } } }>(
+        `mutation { updateTodo(todo: "${parent.id}", input: { completed: true }) { todo { completed dueOn } } }`,
+      );
+      assert.deepEqual(updateTodo.todo, { completed: false, dueOn: '2030-01-14' });
+      assert.deepEqual(
+        (await subtasksOf(as, parent.id)).map((todo) => [todo.description, todo.completed]),
+        [
+          ['Kitchen', false],
+          ['Bathroom', false],
+        ],
+        'a fresh checklist for the next occurrence',
+      );
+      // The tutorial's markDone does the same.
+      await add(as, { description: 'Hall', parent: parent.id, completed: true });
+      await as(`mutation { markDone(todoId: "${parent.id}") { success } }`);
+      assert.deepEqual(
+        (await subtasksOf(as, parent.id)).map((todo) => todo.completed),
+        [false, false, false],
+      );
+    });
+
     it('moves subtasks with their parent, and a subtask moved alone becomes top-level', async () => {
       const as = await signedIn(server, 'sub-mover');
       const home = await newList(as, 'Home');

@@ -149,6 +149,28 @@ export interface TodoLabelsTable {
   label_id: number;
 }
 
+/** A todo's recurrence rule (migration 0010); at most one per todo. */
+export interface TodoRecurrencesTable {
+  todo_id: number;
+  /** RFC 5545 RRULE text, upper case, without DTSTART (the due date is the start). */
+  rule: string;
+  /** IANA time zone name. */
+  time_zone: string;
+  /** Occurrences left under COUNT, the current due date included; null when the rule has no COUNT. */
+  remaining: number | null;
+}
+
+/** One occurrence of a recurring todo, completed (migration 0010). */
+export interface TodoCompletionsTable {
+  id: Generated<number>;
+  todo_id: number;
+  /** The due date completed, ISO `YYYY-MM-DD`. */
+  occurrence_on: string;
+  completed_at: IsoTime;
+  /** A user, or ANONYMOUS_OWNER. */
+  completed_by: number;
+}
+
 export interface Tables {
   todos: TodosTable;
   users: UsersTable;
@@ -162,4 +184,6 @@ export interface Tables {
   sync_log: SyncLogTable;
   labels: LabelsTable;
   todo_labels: TodoLabelsTable;
+  todo_recurrences: TodoRecurrencesTable;
+  todo_completions: TodoCompletionsTable;
 }

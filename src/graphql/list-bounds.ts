@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import { MAX_CHANGED_FIELDS } from '../history/field-changes.js';
 import { MAX_LABELS_PER_TODO, MAX_LABELS_PER_USER } from '../labels/label-input.js';
+import { MAX_COMPLETIONS, MAX_NEXT_OCCURRENCES } from '../recurrence/recurrence.resolvers.js';
 
 export interface ListBounds {
   /** Most todos one page of a connection holds (MAX_PAGE_SIZE). */
@@ -71,6 +72,9 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     'Todo.labels': MAX_LABELS_PER_TODO,
     'LabelPayload.errors': INPUT_ERRORS,
     'DeleteLabelPayload.errors': INPUT_ERRORS,
+    // Refused past these `first`s.
+    'Recurrence.nextOccurrences': MAX_NEXT_OCCURRENCES,
+    'Todo.completions': MAX_COMPLETIONS,
     ...introspectionBounds(schema),
   };
   const missing: string[] = [];

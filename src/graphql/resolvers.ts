@@ -5,6 +5,7 @@ import { historyResolvers } from '../history/history.resolvers.js';
 import { subtaskResolvers } from '../subtasks/subtasks.resolvers.js';
 import { labelResolvers } from '../labels/labels.resolvers.js';
 import { syncResolvers } from '../sync/sync.resolvers.js';
+import { recurrenceResolvers } from '../recurrence/recurrence.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { nodeResolvers } from '../nodes/nodes.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
@@ -25,5 +26,6 @@ export const resolvers: readonly Resolvers[] = [
   syncResolvers,
   subtaskResolvers,
   labelResolvers,
+  recurrenceResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

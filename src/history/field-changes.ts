@@ -15,8 +15,12 @@ export const HISTORY_ACTIONS: readonly HistoryAction[] = ['CREATED', 'UPDATED', 
 /** A field, its value before and its value after; null where there was none. */
 export type ChangedField = readonly [field: string, oldValue: string | null, newValue: string | null];
 
-/** The most fields one entry names: a todo's tracked fields (see trackedFields). */
-export const MAX_CHANGED_FIELDS = 9;
+/**
+ * The most fields one entry names: a todo's tracked fields (see trackedFields:
+ * labels among them), and a recurring todo's `recurrence` and
+ * `completedOccurrence` (src/recurrence).
+ */
+export const MAX_CHANGED_FIELDS = 11;
 
 /** A change about to be recorded, by whoever the caller is. */
 export interface NewHistoryEntry {

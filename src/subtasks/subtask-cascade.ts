@@ -3,6 +3,8 @@
  * - moved to another list, its subtasks go with it (a subtask is always in its
  *   parent's list);
  * - completed, its open subtasks are completed too (reopening it reopens none);
+ * - completed while recurring, and so open again at its next occurrence, its
+ *   completed subtasks reopen: each occurrence starts a fresh checklist;
  * - deleted, its subtasks are deleted.
  * Each subtask changed is a write of its own: version, history entry, sync rows.
  */
@@ -30,15 +32,37 @@ export async function lockSubtasks(db: Executor, parents: readonly number[]): Pr
 /** What the parents' write did that their subtasks follow. */
 export interface ParentChange {
   /** The list the parents moved to. */
-  readonly listId?: number;
-  /** The parents were completed. */
-  readonly completed?: boolean;
+  readonly listId?: number | undefined;
+  /** Parents completed: their open subtasks complete. */
+  readonly completed?: ReadonlySet<number>;
+  /** Recurring parents completed and moved on to their next occurrence: their completed subtasks reopen. */
+  readonly restarted?: ReadonlySet<number>;
 }
 
-/** Whether a subtask changes when its parent does `change`. */
-const follows = (subtask: TodoRow, change: ParentChange): boolean =>
-  (change.listId !== undefined && subtask.list_id !== change.listId) ||
-  (change.completed === true && !subtask.completed);
+/** How the parents completed by a write ended: done, or (recurring) open again at their next occurrence. */
+export function completionsOf(parents: readonly TodoRow[]): Pick<ParentChange, 'completed' | 'restarted'> {
+  const done = (parent: TodoRow) => Boolean(parent.completed);
+  return {
+    completed: new Set(parents.filter(done).map((parent) => parent.id)),
+    restarted: new Set(parents.filter((parent) => !done(parent)).map((parent) => parent.id)),
+  };
+}
+
+/** The columns a subtask's parent's change changes, or undefined when none would. */
+function followingColumns(
+  subtask: TodoRow,
+  change: ParentChange,
+): { list_id?: number; completed?: boolean } | undefined {
+  const parent = subtask.parent_id ?? 0;
+  const moved = change.listId !== undefined && subtask.list_id !== change.listId;
+  const completes = (change.completed?.has(parent) ?? false) && !subtask.completed;
+  const reopens = (change.restarted?.has(parent) ?? false) && Boolean(subtask.completed);
+  if (!moved && !completes && !reopens) return undefined;
+  return {
+    ...(moved ? { list_id: change.listId } : {}),
+    ...(completes ? { completed: true } : reopens ? { completed: false } : {}),
+  };
+}
 
 /**
  * Applies `change` to the subtasks of `parents` and records it as `actor`'s;
@@ -50,32 +74,45 @@ export async function followParents(
   parents: readonly number[],
   change: ParentChange,
 ): Promise<{ before: TodoRow; after: TodoRow }[]> {
-  if (change.listId === undefined && change.completed !== true) return [];
-  const subtasks = (await lockSubtasks(db, parents)).filter((subtask) => follows(subtask, change));
-  if (subtasks.length === 0) return [];
+  if (change.listId === undefined && !change.completed?.size && !change.restarted?.size) return [];
+  // One statement per kind of change: subtasks changed alike are written together.
+  const groups = new Map<string, { columns: { list_id?: number; completed?: boolean }; subtasks: TodoRow[] }>();
+  for (const subtask of await lockSubtasks(db, parents)) {
+    const columns = followingColumns(subtask, change);
+    if (!columns) continue;
+    const key = JSON.stringify(columns);
+    const group = groups.get(key) ?? { columns, subtasks: [] };
+    group.subtasks.push(subtask);
+    groups.set(key, group);
+  }
   const now = new Date().toISOString();
-  const rows = await db
-    .updateTable('todos')
-    .set((eb) => ({
-      ...(change.listId === undefined ? {} : { list_id: change.listId }),
-      ...(change.completed === true
-        ? { completed: sql<boolean>`true`, completed_at: eb.fn.coalesce('completed_at', sql<string>`${now}`) }
-        : {}),
-      updated_at: now,
-      version: eb('version', '+', 1),
-    }))
-    .where(
-      'id',
-      'in',
-      subtasks.map((subtask) => subtask.id),
-    )
-    .returning(todoColumns)
-    .execute();
-  const before = new Map(subtasks.map((subtask) => [subtask.id, subtask]));
-  const changed = rows.flatMap((after) => {
-    const was = before.get(after.id);
-    return was ? [{ before: was, after }] : [];
-  });
+  const changed: { before: TodoRow; after: TodoRow }[] = [];
+  for (const { columns, subtasks } of groups.values()) {
+    const rows = await db
+      .updateTable('todos')
+      .set((eb) => ({
+        ...(columns.list_id === undefined ? {} : { list_id: columns.list_id }),
+        ...(columns.completed === undefined
+          ? {}
+          : columns.completed
+            ? { completed: sql<boolean>`true`, completed_at: eb.fn.coalesce('completed_at', sql<string>`${now}`) }
+            : { completed: sql<boolean>`false`, completed_at: null }),
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where(
+        'id',
+        'in',
+        subtasks.map((subtask) => subtask.id),
+      )
+      .returning(todoColumns)
+      .execute();
+    const before = new Map(subtasks.map((subtask) => [subtask.id, subtask]));
+    for (const after of rows) {
+      const was = before.get(after.id);
+      if (was) changed.push({ before: was, after });
+    }
+  }
   await recordChanges(
     db,
     actor,

@@ -18,10 +18,11 @@ import type { InputError, TodoChanges } from './todo-input.js';
 import { lockTodos, todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
 import { checkParent, placementsFor, positionColumns } from '../subtasks/placement.js';
 import { positionsAtEnd } from '../subtasks/positions.js';
-import { deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
+import { completionsOf, deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import type { TodoRecord } from './todo.js';
+import { applyRecurrence, withChanges } from '../recurrence/recurrence.repository.js';
 
 type Executor = Kysely<Tables>;
 
@@ -55,9 +56,13 @@ async function lockWritableList(db: Executor, owner: number, listId: number | un
 }
 
 function columnsFor(changes: TodoChanges, now: string) {
-  const { listId, completed, parentId, ...rest } = changes;
+  // `recurrence` is no column of todos: recurrence.repository.ts writes it.
+  const { description, notes, due_date, priority, listId, completed, parentId } = changes;
   return {
-    ...rest,
+    ...(description === undefined ? {} : { description }),
+    ...(notes === undefined ? {} : { notes }),
+    ...(due_date === undefined ? {} : { due_date }),
+    ...(priority === undefined ? {} : { priority }),
     ...(parentId === undefined ? {} : { parent_id: parentId }),
     ...(listId === undefined ? {} : { list_id: listId }),
     ...(completed === undefined
@@ -98,8 +103,15 @@ export async function createTodoItem(
       })
       .returning(todoColumns)
       .executeTakeFirstOrThrow();
-    await recordChanges(trx, owner, [todoEntry(undefined, row)]);
-    return { ok: true, value: toTodoRecord(row) } as const;
+    const recurring = await applyRecurrence(trx, owner, {
+      before: new Map(),
+      rows: [row],
+      recurrence: changes.recurrence,
+      now,
+    });
+    const [made = row] = recurring.rows;
+    await recordChanges(trx, owner, [withChanges(todoEntry(undefined, made), recurring.changes.get(made.id))]);
+    return { ok: true, value: toTodoRecord(made) } as const;
   });
 }
 
@@ -160,14 +172,18 @@ export async function updateTodos(
       const moved = await movedOn(trx, owner, unwritten, locked, ifVersion);
       rollback(moved ? { ok: false, conflict: moved } : { ok: false, missing: unwritten });
     }
+    const recurring = await applyRecurrence(trx, owner, { before: locked, rows, recurrence: changes.recurrence, now });
     await recordChanges(
       trx,
       owner,
-      rows.map((row) => todoEntry(locked.get(row.id), row)),
+      recurring.rows.map((row) => withChanges(todoEntry(locked.get(row.id), row), recurring.changes.get(row.id))),
     );
-    const followed = await followParents(trx, owner, ids, { listId: target, completed: changes.completed });
+    const followed = await followParents(trx, owner, ids, {
+      listId: target,
+      ...(changes.completed === true ? completionsOf(recurring.rows) : {}),
+    });
     for (const { before } of followed) previousLists.set(before.id, before.list_id);
-    const byId = new Map(rows.map((row) => [row.id, toTodoRecord(row)]));
+    const byId = new Map(recurring.rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
     const subtasks = followed.map(({ after }) => toTodoRecord(after));
     return { ok: true, value: { todos, subtasks, previousLists } } as const;

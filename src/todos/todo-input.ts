@@ -6,6 +6,8 @@
 import type { AccountError } from '../accounts/credentials.js';
 import { parseListId } from '../nodes/global-id.js';
 import { parseTodoId } from './todo-id.js';
+import { checkRecurrenceInput, type RecurrenceInputFields } from '../recurrence/recurrence-input.js';
+import type { RecurrenceRule } from '../recurrence/rule.js';
 import { priorityRank, type Priority } from './todo.js';
 
 /** The schema's `TodoInput`, as resolvers receive it: an absent field is `undefined`, an explicit one may be null. */
@@ -17,6 +19,8 @@ export interface TodoInputFields {
   readonly completed?: boolean | null;
   readonly list?: string | null;
   readonly parent?: string | null;
+  /** A recurrence rule; null clears it (see src/recurrence). */
+  readonly recurrence?: RecurrenceInputFields | null;
 }
 
 /** Column values to write; only the keys present change. */
@@ -31,6 +35,8 @@ export interface TodoChanges {
   listId?: number;
   /** The todo to make this one a subtask of; null makes it top-level. */
   parentId?: number | null;
+  /** A rule to set, or null to clear it: not a column, see recurrence.repository.ts. */
+  recurrence?: RecurrenceRule | null;
 }
 
 export type InputError =
@@ -96,6 +102,12 @@ export function checkTodoInput(
     const parentId = parseTodoId(input.parent);
     if (parentId === null) errors.push(notFound('parent', input.parent));
     else changes.parentId = parentId;
+  }
+  if (input.recurrence !== undefined) {
+    const from = typeof input.dueOn === 'string' ? input.dueOn : new Date().toISOString().slice(0, 10);
+    const checked = checkRecurrenceInput(input.recurrence, from);
+    if ('error' in checked) errors.push(checked.error);
+    else changes.recurrence = checked.recurrence;
   }
   return { changes, errors };
 }

@@ -14,6 +14,7 @@ import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import { positionAfter } from '../subtasks/positions.js';
 import { deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
+import { applyRecurrence, withChanges } from '../recurrence/recurrence.repository.js';
 
 export type Executor = Kysely<Tables>;
 
@@ -254,23 +255,35 @@ export interface WithSubtasks<T> {
   readonly subtasks: TodoRecord[];
 }
 
-/** Completes the todo and its open subtasks. */
+/**
+ * Completes a todo and its open subtasks. A recurring one moves to its next
+ * occurrence instead (see recurrence.repository.ts), and its subtasks start
+ * over (see subtask-cascade.ts).
+ */
 export async function markTodoDone(
   db: Executor,
   owner: number,
   id: number,
 ): Promise<WithSubtasks<TodoRecord> | undefined> {
   const now = new Date().toISOString();
-  const done = await writeOne(
-    db,
-    owner,
-    id,
-    async (trx) => (await markDoneQuery(trx, [now, now, id, owner, owner])).rows[0],
-    {
-      subtasks: async (trx) => (await followParents(trx, owner, [id], { completed: true })).map(({ after }) => after),
-    },
-  );
-  return done && { todo: toTodoRecord(done.row), subtasks: done.subtasks };
+  const done = await writeTransaction(db, async (trx) => {
+    const before = (await lockTodos(trx, [id])).get(id);
+    if (!before) return undefined;
+    const [written] = (await markDoneQuery(trx, [now, now, id, owner, owner])).rows;
+    if (!written) return undefined;
+    const recurring = await applyRecurrence(trx, owner, { before: new Map([[id, before]]), rows: [written], now });
+    const [after = written] = recurring.rows;
+    await recordChanges(trx, owner, [withChanges(todoEntry(before, after), recurring.changes.get(id))]);
+    const parents = new Set([id]);
+    const followed = await followParents(
+      trx,
+      owner,
+      [id],
+      after.completed ? { completed: parents } : { restarted: parents },
+    );
+    return { todo: toTodoRecord(after), subtasks: followed.map((subtask) => toTodoRecord(subtask.after)) };
+  });
+  return done;
 }
 
 export async function setTodoDueDate(

@@ -92,6 +92,7 @@ export const createCache = () =>
       FieldChange: () => null,
       LabelPayload: () => null,
       DeleteLabelPayload: () => null,
+      Recurrence: () => null,
     },
     updates: {
       Mutation: {

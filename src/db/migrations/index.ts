@@ -13,6 +13,7 @@ import { createHistory } from './0006_create_history.js';
 import { createIdempotencyKeys } from './0007_create_idempotency_keys.js';
 import { createSyncLog } from './0008_create_sync_log.js';
 import { createLabels } from './0009_create_labels.js';
+import { addRecurrence } from './0010_add_recurrence.js';
 import { addSubtasksAndPositions } from './0011_add_subtasks_and_positions.js';
 
 export interface Migration {
@@ -29,5 +30,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007_create_idempotency_keys': createIdempotencyKeys,
   '0008_create_sync_log': createSyncLog,
   '0009_create_labels': createLabels,
+  '0010_add_recurrence': addRecurrence,
   '0011_add_subtasks_and_positions': addSubtasksAndPositions,
 };

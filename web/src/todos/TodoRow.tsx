@@ -10,6 +10,7 @@ import { TodoEditor } from './TodoEditor';
 import { MoveTodoMutation } from '../subtasks/operations';
 import { UpDownButtons } from '../subtasks/UpDownButtons';
 import { LabelChips } from '../labels/LabelChips';
+import { RecurrenceBadge } from '../recurrence/RecurrenceBadge';
 
 interface Props {
   todo: TodoFieldsFragment;
@@ -92,6 +93,7 @@ export function TodoRow({
           {overdue ? 'Overdue: ' : 'Due '}
           <time dateTime={todo.dueOn}>{formatDate(todo.dueOn)}</time>
         </span>
+        <RecurrenceBadge recurrence={todo.recurrence} />
         {todo.priority !== 'NORMAL' && (
           <span className={`badge priority-${todo.priority.toLowerCase()}`}>{PRIORITY_NAMES[todo.priority]}</span>
         )}

@@ -17,6 +17,11 @@ export const TodoFieldsFragment = graphql(`
     labels {
       ...LabelFields
     }
+    recurrence {
+      rule
+      timeZone
+      summary
+    }
   }
 `);
 
