@@ -41,6 +41,9 @@ async function resolverTypes(schema: GraphQLSchema): Promise<void> {
         Change: '../changes/change-bus.js#ChangeEvent',
         HistoryEntry: '../history/history.repository.js#HistoryRecord',
         FieldChange: '../history/field-changes.js#ChangedField',
+        WebhookEndpoint: '../webhooks/webhooks.repository.js#WebhookEndpointRecord',
+        WebhookDelivery: '../webhooks/webhooks.repository.js#WebhookDeliveryRecord',
+        WebhookAttempt: '../webhooks/webhooks.repository.js#WebhookAttemptRecord',
       },
       // Resolvers may return a value or a promise of it, nothing looser.
       resolverTypeWrapperSignature: 'Promise<T> | T',

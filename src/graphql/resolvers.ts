@@ -3,6 +3,7 @@ import { accountResolvers } from '../accounts/accounts.resolvers.js';
 import { changeResolvers } from '../changes/changes.resolvers.js';
 import { historyResolvers } from '../history/history.resolvers.js';
 import { syncResolvers } from '../sync/sync.resolvers.js';
+import { webhookResolvers } from '../webhooks/webhooks.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { nodeResolvers } from '../nodes/nodes.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
@@ -21,5 +22,6 @@ export const resolvers: readonly Resolvers[] = [
   nodeResolvers,
   historyResolvers,
   syncResolvers,
+  webhookResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

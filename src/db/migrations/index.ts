@@ -12,6 +12,7 @@ import { addVersions } from './0005_add_versions.js';
 import { createHistory } from './0006_create_history.js';
 import { createIdempotencyKeys } from './0007_create_idempotency_keys.js';
 import { createSyncLog } from './0008_create_sync_log.js';
+import { createWebhooks } from './0012_create_webhooks.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -26,4 +27,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_create_history': createHistory,
   '0007_create_idempotency_keys': createIdempotencyKeys,
   '0008_create_sync_log': createSyncLog,
+  '0012_create_webhooks': createWebhooks,
 };
