@@ -114,6 +114,8 @@ export async function createApp({
     maxUnpagedTodos: config.maxUnpagedTodos,
     maxListsPerUser: config.maxListsPerUser,
     maxMembersPerList: config.maxMembersPerList,
+    maxWebhookEndpointsPerUser: config.webhooks.maxEndpointsPerUser,
+    maxWebhookAttempts: config.webhooks.maxAttempts,
   };
   const webhookSecrets = new SecretBox(authSecret);
   const operations = new Operations({

@@ -20,6 +20,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { MAX_CHANGED_FIELDS } from '../history/field-changes.js';
+import { webhookListBounds } from '../webhooks/webhook-settings.js';
 
 export interface ListBounds {
   /** Most todos one page of a connection holds (MAX_PAGE_SIZE). */
@@ -30,6 +31,10 @@ export interface ListBounds {
   readonly maxListsPerUser: number;
   /** Most members a list is shared with (MAX_MEMBERS_PER_LIST). */
   readonly maxMembersPerList: number;
+  /** Most webhook endpoints a user has (WEBHOOK_MAX_ENDPOINTS_PER_USER). */
+  readonly maxWebhookEndpointsPerUser: number;
+  /** Most attempts one webhook delivery gets (WEBHOOK_MAX_ATTEMPTS). */
+  readonly maxWebhookAttempts: number;
 }
 
 /** Most ids one bulk operation takes. */
@@ -65,6 +70,7 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     // `first` of changesSince, which is a page size.
     'SyncPage.changes': PAGE,
     'HistoryEntry.changes': MAX_CHANGED_FIELDS,
+    ...webhookListBounds(bounds),
     ...introspectionBounds(schema),
   };
   const missing: string[] = [];
