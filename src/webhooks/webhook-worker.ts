@@ -69,12 +69,18 @@ function webhookWorker(app: FastifyInstance, options: WebhookWorkerOptions, done
       settings.maxAttempts,
       backoffMs(settings.backoffBaseMs, delivery.attempt),
     );
-    if (!result.delivered) {
-      log.info(
-        { endpointId: delivery.endpointId, eventId: delivery.eventId, attempt: delivery.attempt, error: result.error },
-        'webhook attempt failed',
-      );
-    }
+    // One line per attempt, as the request log has one per request: what an operator greps for first.
+    log.info(
+      {
+        endpointId: delivery.endpointId,
+        eventId: delivery.eventId,
+        attempt: delivery.attempt,
+        statusCode: result.statusCode,
+        delivered: result.delivered,
+        ...(result.error !== null && { error: result.error }),
+      },
+      'webhook attempt',
+    );
   };
 
   /** Sends batches until none is due. */

@@ -40,6 +40,8 @@ export interface WebhookReceiver {
   url(path: string): string;
   /** Tells the receiver the secret of the endpoint at `path`. */
   secret(path: string, secret: string): void;
+  /** Makes every answer wait `ms` first, as a receiver that does some work would. */
+  delay(ms: number): void;
   /** Decides each arrival's answer (by default 204); an answer other than 2xx does not process it. */
   answer(decide: (arrival: Arrival, count: number) => Answer): void;
   readonly arrivals: Arrival[];
@@ -55,6 +57,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const events = new Map<string, WebhookEvent[]>();
   const held = new Set<http.ServerResponse>();
   let decide: (arrival: Arrival, count: number) => Answer = () => 204;
+  let delayMs = 0;
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -77,15 +80,17 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         held.add(response);
         return;
       }
-      if (valid && answer >= 200 && answer < 300) {
-        const ids = seen.get(path) ?? new Set<string>();
-        seen.set(path, ids);
-        if (!ids.has(id)) {
-          ids.add(id);
-          events.set(path, [...(events.get(path) ?? []), JSON.parse(body) as WebhookEvent]);
+      setTimeout(() => {
+        if (valid && answer >= 200 && answer < 300) {
+          const ids = seen.get(path) ?? new Set<string>();
+          seen.set(path, ids);
+          if (!ids.has(id)) {
+            ids.add(id);
+            events.set(path, [...(events.get(path) ?? []), JSON.parse(body) as WebhookEvent]);
+          }
         }
-      }
-      response.writeHead(valid ? answer : 401).end();
+        response.writeHead(valid ? answer : 401).end();
+      }, delayMs);
     });
   });
   server.listen(0, '127.0.0.1');
@@ -95,6 +100,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     url: (path) => `http://127.0.0.1:${port}${path}`,
     secret: (path, secret) => secrets.set(path, new Webhook(secret)),
     answer: (next) => (decide = next),
+    delay: (ms) => (delayMs = ms),
     arrivals,
     processed: (path) => events.get(path) ?? [],
     async close() {
