@@ -294,5 +294,35 @@ for (const target of databaseTargets) {
         await strict.close();
       }
     });
+
+    it('gives a delivery in flight back when the server shuts down, for the next one to send', async () => {
+      // A deadline so long that only the shutdown can end the attempt.
+      const first = await startTestServer(db, { ...FAST, WEBHOOK_TIMEOUT_MS: '120000' });
+      const as = await signedIn(first, 'hook-shutdown');
+      await registerEndpoint(as, receiver, '/shutdown');
+      receiver.answer((arrival) => (arrival.path === '/shutdown' ? 'hold' : 204));
+      await addTodo(as, 'In flight');
+      await until(() => receiver.arrivals.some((one) => one.path === '/shutdown'), 'the delivery to be in flight');
+      await first.close();
+      receiver.answer(() => 204);
+      const next = await startTestServer(db, FAST);
+      try {
+        await until(() => receiver.processed('/shutdown').length === 1, 'the delivery, from the next server');
+        const again = Object.assign(
+          async <T>(query: string, variables?: Record<string, unknown>) =>
+            (await call(next, query, variables, { token: as.token })).body.data as T,
+          { id: as.id, token: as.token },
+        );
+        await until(async () => (await deliveriesOf(again))[0]?.status === 'DELIVERED', 'the log to say delivered');
+        const [delivery] = await deliveriesOf(again);
+        // The attempt cut short is not counted against the receiver.
+        assert.deepEqual(
+          delivery?.attempts.map((attempt) => [attempt.attempt, attempt.delivered]),
+          [[1, true]],
+        );
+      } finally {
+        await next.close();
+      }
+    });
   });
 }

@@ -27,11 +27,15 @@ export interface AttemptResult {
   readonly delivered: boolean;
 }
 
+/** An attempt cut short by the server shutting down: not the receiver's doing, so it does not count. */
+export const ABORTED = Symbol('aborted');
+
 export function deliver(
   { url, secret, eventId, body }: Attempt,
   timeoutMs: number,
   allowPrivate: boolean,
-): Promise<AttemptResult> {
+  signal: AbortSignal,
+): Promise<AttemptResult | typeof ABORTED> {
   // An address written in the URL is never looked up: it is checked here.
   const refused = urlProblem(url, allowPrivate);
   if (refused !== undefined) return Promise.resolve({ statusCode: null, error: refused, delivered: false });
@@ -40,13 +44,15 @@ export function deliver(
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: AttemptResult) => {
+    const finish = (result: AttemptResult | typeof ABORTED) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
       request.destroy();
       resolve(result);
     };
+    const abort = () => finish(ABORTED);
     const request = transport.request(
       target,
       {
@@ -81,6 +87,8 @@ export function deliver(
     request.on('error', (error: NodeJS.ErrnoException) =>
       finish({ statusCode: null, error: describe(error), delivered: false }),
     );
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort);
     request.end(body);
   });
 }

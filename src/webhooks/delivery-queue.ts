@@ -139,6 +139,16 @@ export async function recordAttempt(
   });
 }
 
+/** Gives back a delivery whose attempt the server cut short as it shut down: due again at once, the attempt uncounted. */
+export async function releaseDelivery(db: Executor, delivery: ClaimedDelivery): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({ locked_until: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', '=', delivery.id)
+    .where('status', '=', 'PENDING')
+    .execute();
+}
+
 /**
  * Marks FAILED the deliveries whose last allowed attempt was cut short (a
  * crash) and whose lease has run out: none of them is left pending for ever.

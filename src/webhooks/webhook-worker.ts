@@ -4,8 +4,9 @@
  * few at a time, and records each attempt. It looks every WEBHOOK_POLL_MS,
  * and at once when a write in this process has filled the outbox.
  *
- * It starts when the server is ready and stops when it closes, after the
- * attempts in flight have finished (each has a deadline) and been recorded.
+ * It starts when the server is ready and stops when it closes: attempts in
+ * flight are cut short and their deliveries given back, due at once, for
+ * the next instance (or this one, restarted) to send.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -13,8 +14,14 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
 import type { Tables } from '../db/tables.js';
-import { deliver } from './deliver.js';
-import { claimDeliveries, failExhausted, recordAttempt, type ClaimedDelivery } from './delivery-queue.js';
+import { ABORTED, deliver } from './deliver.js';
+import {
+  claimDeliveries,
+  failExhausted,
+  recordAttempt,
+  releaseDelivery,
+  type ClaimedDelivery,
+} from './delivery-queue.js';
 import { onOutboxWrite } from './outbox.js';
 import type { SecretBox } from './signing.js';
 
@@ -41,6 +48,8 @@ function webhookWorker(app: FastifyInstance, options: WebhookWorkerOptions, done
   // Long enough for an attempt and its record; a crashed worker's deliveries wait this long.
   const leaseMs = settings.timeoutMs * 2 + 5000;
   let stopped = false;
+  // Cuts the attempts in flight short when the server closes: a shutdown does not wait on receivers.
+  const closing = new AbortController();
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   // Set by a wake that came while the worker was busy: it looks once more before it rests.
@@ -60,7 +69,12 @@ function webhookWorker(app: FastifyInstance, options: WebhookWorkerOptions, done
               { url: delivery.url, secret, eventId: delivery.eventId, body: delivery.body },
               settings.timeoutMs,
               settings.allowPrivateAddresses,
+              closing.signal,
             );
+    if (result === ABORTED) {
+      await releaseDelivery(db, delivery);
+      return;
+    }
     const outcome = { ...result, at, durationMs: performance.now() - started };
     await recordAttempt(
       db,
@@ -116,11 +130,13 @@ function webhookWorker(app: FastifyInstance, options: WebhookWorkerOptions, done
     unsubscribe = onOutboxWrite(() => {
       setTimeout(run, WAKE_DELAY_MS).unref();
     });
-    run();
+    // The first look a poll after the start, not during it: the start stays the server's own.
+    timer = setTimeout(run, settings.pollMs);
     ready();
   });
   app.addHook('onClose', async () => {
     stopped = true;
+    closing.abort();
     unsubscribe();
     clearTimeout(timer);
     await running;
