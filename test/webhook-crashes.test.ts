@@ -5,6 +5,8 @@
  * - the API process killed (SIGKILL) mid-delivery and started again: every
  *   event arrives, each processed once; the only repeats are resends of the
  *   same event, byte for byte;
+ * - a server shut down mid-delivery gives the delivery back, uncounted, for
+ *   the next one to send;
  * - two instances on one PostgreSQL database under a stream of changes: each
  *   event is delivered exactly once, and both instances deliver.
  * Runs dist/server.js: `npm run build` first.
@@ -14,12 +16,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Caller } from './helpers/accounts.js';
 import { register, signedIn } from './helpers/accounts.js';
 import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/databases.js';
-import { postGraphQL } from './helpers/graphql-client.js';
 import { startServerProcess } from './helpers/process.js';
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from './helpers/server.js';
 import { until } from './helpers/until.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
-import { addTodo, deliveriesOf, registerEndpoint } from './helpers/webhooks.js';
+import { addTodo, callerAt, deliveriesOf, FAST_WEBHOOKS, registerEndpoint } from './helpers/webhooks.js';
 
 const WEBHOOKS = {
   WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
@@ -32,15 +33,6 @@ const WEBHOOKS = {
   WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_CONCURRENCY: '4',
 };
-
-/** A Caller on the server at `graphqlUrl`, as the user with `token`. */
-function callerAt(graphqlUrl: string, token: string): Caller {
-  return async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const answer = await postGraphQL(graphqlUrl, { query, variables }, { credential: { token } });
-    assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
-    return answer.body.data as T;
-  };
-}
 
 /** Every arrival verified; every id that came more than once came with the same body each time. */
 function assertOnlySameEventResends(receiver: WebhookReceiver): Map<string, number> {
@@ -105,6 +97,32 @@ for (const target of databaseTargets) {
         assert.equal((await deliveriesOf(as)).length, count);
       } finally {
         await instance.stop('SIGKILL');
+      }
+    });
+
+    it('gives a delivery in flight back when the server shuts down, for the next one to send', async () => {
+      // A deadline so long that only the shutdown can end the attempt.
+      const first = await startTestServer(db, { ...FAST_WEBHOOKS, WEBHOOK_TIMEOUT_MS: '120000' });
+      const as = await signedIn(first, 'hook-shutdown');
+      await registerEndpoint(as, receiver, '/shutdown');
+      receiver.answer((arrival) => (arrival.path === '/shutdown' ? 'hold' : 204));
+      await addTodo(as, 'In flight');
+      await until(() => receiver.arrivals.some((one) => one.path === '/shutdown'), 'the delivery to be in flight');
+      await first.close();
+      receiver.answer(() => 204);
+      const next = await startTestServer(db, FAST_WEBHOOKS);
+      try {
+        await until(() => receiver.processed('/shutdown').length === 1, 'the delivery, from the next server');
+        const again = callerAt(next.graphqlUrl, as.token);
+        await until(async () => (await deliveriesOf(again))[0]?.status === 'DELIVERED', 'the log to say delivered');
+        const [delivery] = await deliveriesOf(again);
+        // The attempt cut short is not counted against the receiver.
+        assert.deepEqual(
+          delivery?.attempts.map((attempt) => [attempt.attempt, attempt.delivered]),
+          [[1, true]],
+        );
+      } finally {
+        await next.close();
       }
     });
   });

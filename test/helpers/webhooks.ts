@@ -1,7 +1,27 @@
 /** Registering webhook endpoints and making the changes they hear of, as a client would. */
 import assert from 'node:assert/strict';
 import type { Caller } from './accounts.js';
+import { postGraphQL } from './graphql-client.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
+
+/** Quick retries, a local receiver allowed: what most webhook tests run with. */
+export const FAST_WEBHOOKS = {
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+  WEBHOOK_BACKOFF_BASE_MS: '40',
+  WEBHOOK_POLL_MS: '50',
+  WEBHOOK_MAX_ATTEMPTS: '4',
+  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_MAX_ENDPOINTS_PER_USER: '3',
+};
+
+/** A Caller on the server at `graphqlUrl` (another instance, a restarted process), as the user with `token`. */
+export function callerAt(graphqlUrl: string, token: string): Caller {
+  return async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+    const answer = await postGraphQL(graphqlUrl, { query, variables }, { credential: { token } });
+    assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
+    return answer.body.data as T;
+  };
+}
 
 export const CREATE_ENDPOINT = `mutation ($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) {
