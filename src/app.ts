@@ -251,6 +251,7 @@ export async function createApp({
   });
   await app.register(webhookWorker, {
     db: database.db,
+    responseCache,
     settings: config.webhooks,
     secrets: webhookSecrets,
     log: logger,

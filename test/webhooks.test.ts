@@ -11,7 +11,14 @@ import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { until } from './helpers/until.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
-import { addTodo, CREATE_ENDPOINT, deliveriesOf, FAST_WEBHOOKS, registerEndpoint } from './helpers/webhooks.js';
+import {
+  addTodo,
+  callerAt,
+  CREATE_ENDPOINT,
+  deliveriesOf,
+  FAST_WEBHOOKS,
+  registerEndpoint,
+} from './helpers/webhooks.js';
 import { recordChanges } from '../src/history/history.repository.js';
 import { writeTransaction } from '../src/db/transaction.js';
 import { listEntry } from '../src/history/field-changes.js';
@@ -236,6 +243,27 @@ for (const target of databaseTargets) {
       await until(() => receiver.processed('/removed').length === 2, 'both events');
       const unshared = receiver.processed('/removed').find((event) => event.type === 'LIST_UNSHARED');
       assert.equal(unshared?.data.memberId, member.id);
+    });
+
+    it('keeps cached answers true with the response cache on: endpoints and the delivery log', async () => {
+      // Its own database: an in-memory cache is for one instance, and this suite's server would deliver too.
+      const own = await target.create();
+      const cached = await startTestServer(own, { ...FAST_WEBHOOKS, RESPONSE_CACHE_TTL_SECONDS: '300' });
+      try {
+        const { token } = await signedIn(cached, 'hook-cached');
+        const as = callerAt(cached.graphqlUrl, token);
+        const count = async () =>
+          (await as<{ webhookEndpoints: unknown[] }>('{ webhookEndpoints { id } }')).webhookEndpoints.length;
+        assert.equal(await count(), 0);
+        await registerEndpoint(as, receiver, '/cached');
+        assert.equal(await count(), 1, 'the new endpoint, not the cached empty answer');
+        assert.deepEqual(await deliveriesOf(as), []);
+        await addTodo(as, 'Cached');
+        await until(async () => (await deliveriesOf(as))[0]?.status === 'DELIVERED', 'the log to say delivered');
+      } finally {
+        await cached.close();
+        await own.drop();
+      }
     });
   });
 }

@@ -20,6 +20,8 @@ type Executor = Kysely<Tables>;
 export interface ClaimedDelivery {
   readonly id: number;
   readonly endpointId: number;
+  /** The endpoint's owner, whose cached answers an attempt makes out of date. */
+  readonly ownerId: number;
   readonly eventId: string;
   readonly eventType: string;
   readonly body: string;
@@ -63,7 +65,7 @@ export async function claimDeliveries(
   if (claimed.length === 0) return [];
   const endpoints = await db
     .selectFrom('webhook_endpoints')
-    .select(['id', 'url', 'secret', 'active'])
+    .select(['id', 'owner_id', 'url', 'secret', 'active'])
     .where(
       'id',
       'in',
@@ -78,6 +80,7 @@ export async function claimDeliveries(
       {
         id: Number(row.id),
         endpointId: row.endpoint_id,
+        ownerId: endpoint.owner_id,
         eventId: row.event_id,
         eventType: row.event_type,
         body: row.body,

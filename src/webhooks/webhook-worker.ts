@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { WebhookConfig } from '../config.js';
 import type { Tables } from '../db/tables.js';
 import { ABORTED, deliver } from './deliver.js';
@@ -27,6 +28,8 @@ import type { SecretBox } from './signing.js';
 
 export interface WebhookWorkerOptions {
   readonly db: Kysely<Tables>;
+  /** Told of each attempt's owner, whose cached delivery log it makes out of date. */
+  readonly responseCache: ResponseCache | undefined;
   readonly settings: WebhookConfig;
   readonly secrets: SecretBox;
   readonly log: Logger;
@@ -44,7 +47,7 @@ export function backoffMs(baseMs: number, attempt: number): number {
 }
 
 function webhookWorker(app: FastifyInstance, options: WebhookWorkerOptions, done: () => void): void {
-  const { db, settings, secrets, log } = options;
+  const { db, settings, secrets, log, responseCache } = options;
   // Long enough for an attempt and its record; a crashed worker's deliveries wait this long.
   const leaseMs = settings.timeoutMs * 2 + 5000;
   let stopped = false;
@@ -83,6 +86,7 @@ function webhookWorker(app: FastifyInstance, options: WebhookWorkerOptions, done
       settings.maxAttempts,
       backoffMs(settings.backoffBaseMs, delivery.attempt),
     );
+    await responseCache?.invalidate([delivery.ownerId]).catch(() => undefined);
     // One line per attempt, as the request log has one per request: what an operator greps for first.
     log.info(
       {

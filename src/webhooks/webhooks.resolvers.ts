@@ -53,6 +53,11 @@ function deliveryConnection(deliveries: readonly WebhookDeliveryRecord[], first:
   };
 }
 
+/** With the response cache on, the owner's cached `webhookEndpoints` answers are out of date now. */
+const forgetCached = async (context: GraphQLContext, owner: number): Promise<void> => {
+  await context.responseCache?.invalidate([owner]);
+};
+
 const badPage = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 export const webhookResolvers: Resolvers = {
@@ -85,6 +90,7 @@ export const webhookResolvers: Resolvers = {
           field: null,
         });
       }
+      await forgetCached(context, owner);
       return { status: true, errors: [], endpoint, secret };
     },
     updateWebhookEndpoint: async (_parent, { input }, context) => {
@@ -102,16 +108,18 @@ export const webhookResolvers: Resolvers = {
         ...(input.events != null && { events: input.events }),
         ...(input.active != null && { active: input.active }),
       });
-      return endpoint ? { status: true, errors: [], endpoint, secret: null } : failed(notFound(input.id));
+      if (!endpoint) return failed(notFound(input.id));
+      await forgetCached(context, owner);
+      return { status: true, errors: [], endpoint, secret: null };
     },
     deleteWebhookEndpoint: async (_parent, { id }, context) => {
       const owner = signedIn(context);
       if (owner === null) return { status: false, errors: [authenticationRequired], deletedId: null };
       const endpointId = parseGlobalIdOf('WebhookEndpoint', id);
       const deleted = endpointId !== null && (await deleteEndpoint(context.db, owner, endpointId));
-      return deleted
-        ? { status: true, errors: [], deletedId: id }
-        : { status: false, errors: [notFound(id)], deletedId: null };
+      if (!deleted) return { status: false, errors: [notFound(id)], deletedId: null };
+      await forgetCached(context, owner);
+      return { status: true, errors: [], deletedId: id };
     },
   },
   WebhookEndpoint: {
