@@ -7,11 +7,13 @@
  *   same event, byte for byte;
  * - a server shut down mid-delivery gives the delivery back, uncounted, for
  *   the next one to send;
+ * - a server starting deletes finished deliveries past their retention;
  * - two instances on one PostgreSQL database under a stream of changes: each
  *   event is delivered exactly once, and both instances deliver.
  * Runs dist/server.js: `npm run build` first.
  */
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import type { Caller } from './helpers/accounts.js';
 import { register, signedIn } from './helpers/accounts.js';
@@ -97,6 +99,41 @@ for (const target of databaseTargets) {
         assert.equal((await deliveriesOf(as)).length, count);
       } finally {
         await instance.stop('SIGKILL');
+      }
+    });
+
+    it('deletes finished deliveries past WEBHOOK_LOG_RETENTION_DAYS, and never a pending one', async () => {
+      // Retries an hour apart: a failed first attempt leaves its delivery pending for the test.
+      const env = { ...FAST_WEBHOOKS, WEBHOOK_BACKOFF_BASE_MS: '3600000' };
+      let server = await startTestServer(db, env);
+      try {
+        const { token } = await signedIn(server, 'hook-retention');
+        await registerEndpoint(callerAt(server.graphqlUrl, token), receiver, '/retention');
+        receiver.answer((arrival) =>
+          arrival.path === '/retention' && receiver.arrivals.filter((one) => one.path === '/retention').length > 1
+            ? 500
+            : 204,
+        );
+        const statuses = async () =>
+          (await deliveriesOf(callerAt(server.graphqlUrl, token))).map((delivery) => delivery.status);
+        await addTodo(callerAt(server.graphqlUrl, token), 'Delivered long ago');
+        await until(async () => (await statuses()).join() === 'DELIVERED', 'the first delivery');
+        await addTodo(callerAt(server.graphqlUrl, token), 'Still trying');
+        await until(
+          async () => (await deliveriesOf(callerAt(server.graphqlUrl, token)))[0]?.attempts.length === 1,
+          'the second delivery to fail once',
+        );
+        // Both made to look old, as if the server had run for years.
+        await sql`update webhook_deliveries set created_at = ${'2000-01-01T00:00:00.000Z'}`.execute(server.database.db);
+        await server.close();
+        server = await startTestServer(db, env);
+        assert.deepEqual(await statuses(), ['PENDING']);
+        assert.ok(
+          server.logLines.some((line) => line.msg === 'housekeeping: deleted webhook deliveries past their time'),
+        );
+      } finally {
+        receiver.answer(() => 204);
+        await server.close();
       }
     });
 
