@@ -21,7 +21,7 @@ import { databaseTargets, postgresTarget, type TestDatabase } from './helpers/da
 import { startServerProcess } from './helpers/process.js';
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from './helpers/server.js';
 import { until } from './helpers/until.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/hook-receiver.js';
 import { addTodo, callerAt, deliveriesOf, FAST_WEBHOOKS, registerEndpoint } from './helpers/webhooks.js';
 
 const WEBHOOKS = {

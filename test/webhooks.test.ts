@@ -10,7 +10,7 @@ import { call, signedIn } from './helpers/accounts.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { until } from './helpers/until.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/hook-receiver.js';
 import {
   addTodo,
   callerAt,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Caller } from './accounts.js';
 import { postGraphQL } from './graphql-client.js';
-import type { WebhookReceiver } from './webhook-receiver.js';
+import type { WebhookReceiver } from './hook-receiver.js';
 
 /** Quick retries, a local receiver allowed: what most webhook tests run with. */
 export const FAST_WEBHOOKS = {
