@@ -44,6 +44,9 @@ async function resolverTypes(schema: GraphQLSchema): Promise<void> {
         Label: '../labels/labels.repository.js#LabelRecord',
         Recurrence: '../recurrence/recurrence.resolvers.js#RecurrenceView',
         TodoCompletion: '../recurrence/recurrence.repository.js#CompletionRecord',
+        WebhookEndpoint: '../webhooks/webhooks.repository.js#WebhookEndpointRecord',
+        WebhookDelivery: '../webhooks/webhooks.repository.js#WebhookDeliveryRecord',
+        WebhookAttempt: '../webhooks/webhooks.repository.js#WebhookAttemptRecord',
       },
       // Resolvers may return a value or a promise of it, nothing looser.
       resolverTypeWrapperSignature: 'Promise<T> | T',

@@ -39,6 +39,9 @@ import housekeeping from './http/housekeeping.js';
 import { IdempotencyKeys } from './http/idempotency.js';
 import { historyRetention } from './history/history.repository.js';
 import { syncLogRetention } from './sync/sync-log.repository.js';
+import { webhookLogRetention } from './webhooks/delivery-queue.js';
+import { SecretBox } from './webhooks/signing.js';
+import webhookWorker from './webhooks/webhook-worker.js';
 import metricsPlugin from './http/metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import tracingPlugin from './http/tracing.js';
@@ -111,7 +114,10 @@ export async function createApp({
     maxUnpagedTodos: config.maxUnpagedTodos,
     maxListsPerUser: config.maxListsPerUser,
     maxMembersPerList: config.maxMembersPerList,
+    maxWebhookEndpointsPerUser: config.webhooks.maxEndpointsPerUser,
+    maxWebhookAttempts: config.webhooks.maxAttempts,
   };
+  const webhookSecrets = new SecretBox(authSecret);
   const operations = new Operations({
     schema,
     db: database.db,
@@ -134,6 +140,11 @@ export async function createApp({
     responseCache,
     requestTimeoutMs: config.requestTimeoutMs,
     syncRetentionDays: config.syncRetentionDays,
+    webhooks: {
+      maxEndpointsPerUser: config.webhooks.maxEndpointsPerUser,
+      allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+      secrets: webhookSecrets,
+    },
     trustedDocuments: TrustedDocuments.load(config.trustedDocuments, persistedQueries),
     metrics,
     tracing,
@@ -234,7 +245,15 @@ export async function createApp({
       historyRetention(database.db, config.historyRetentionDays),
       syncLogRetention(database.db, config.syncRetentionDays),
       idempotency.expiry(),
+      webhookLogRetention(database.db, config.webhooks.logRetentionDays),
     ].flatMap((chore) => chore ?? []),
+    log: logger,
+  });
+  await app.register(webhookWorker, {
+    db: database.db,
+    responseCache,
+    settings: config.webhooks,
+    secrets: webhookSecrets,
     log: logger,
   });
   if (config.graphiql) await app.register(graphiqlAssets);

@@ -113,6 +113,27 @@ export interface Config {
   readonly metrics: MetricsSettings;
   /** OpenTelemetry traces, on when an OTLP endpoint is set. */
   readonly tracing: TracingSettings;
+  /** Webhook delivery (src/webhooks/). */
+  readonly webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Attempts per delivery before it is marked FAILED (WEBHOOK_MAX_ATTEMPTS). */
+  readonly maxAttempts: number;
+  /** Longest one attempt may take, connecting to reading the answer (WEBHOOK_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** The first retry's delay; each next one doubles, with jitter (WEBHOOK_BACKOFF_BASE_MS). */
+  readonly backoffBaseMs: number;
+  /** Whether endpoints may be on loopback, private or link-local addresses (WEBHOOK_ALLOW_PRIVATE_ADDRESSES). */
+  readonly allowPrivateAddresses: boolean;
+  /** Most endpoints one user may register (WEBHOOK_MAX_ENDPOINTS_PER_USER). */
+  readonly maxEndpointsPerUser: number;
+  /** How often each instance looks for due deliveries, besides being woken by its own writes (WEBHOOK_POLL_MS). */
+  readonly pollMs: number;
+  /** Deliveries one instance sends at once (WEBHOOK_CONCURRENCY). */
+  readonly concurrency: number;
+  /** Days finished deliveries and their attempts are kept (WEBHOOK_LOG_RETENTION_DAYS). */
+  readonly logRetentionDays: number;
 }
 
 export interface MetricsSettings {
@@ -314,6 +335,16 @@ export function loadConfig(env: Env = process.env): Config {
         (read.raw('OTEL_EXPORTER_OTLP_ENDPOINT') ?? read.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) !== undefined,
       sampleRatio: read.ratio('TRACES_SAMPLE_RATIO', 1),
       serviceName: read.raw('OTEL_SERVICE_NAME') ?? 'todo-graphql',
+    },
+    webhooks: {
+      maxAttempts: read.integer('WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
+      timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      backoffBaseMs: read.integer('WEBHOOK_BACKOFF_BASE_MS', 30_000, 10, 3_600_000),
+      allowPrivateAddresses: read.boolean('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false),
+      maxEndpointsPerUser: read.integer('WEBHOOK_MAX_ENDPOINTS_PER_USER', 10, 1, 1000),
+      pollMs: read.integer('WEBHOOK_POLL_MS', 1000, 10, 600_000),
+      concurrency: read.integer('WEBHOOK_CONCURRENCY', 4, 1, 100),
+      logRetentionDays: read.integer('WEBHOOK_LOG_RETENTION_DAYS', 30, 1, 3650),
     },
   };
   if (config.redisUrl !== undefined && !/^rediss?:\/\/./i.test(config.redisUrl)) {

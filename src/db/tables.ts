@@ -171,6 +171,52 @@ export interface TodoCompletionsTable {
   completed_by: number;
 }
 
+/** An endpoint a user registered for webhooks (migration 0012). */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  owner_id: number;
+  url: string;
+  /** The event types it receives, as `,TODO_CREATED,LIST_UPDATED,`. */
+  events: string;
+  /** SQLite stores 0/1; PostgreSQL a boolean. Read it through `Boolean()`. */
+  active: Generated<boolean | number>;
+  /** The signing secret, encrypted (webhooks/secrets.ts). */
+  secret: string;
+  created_at: IsoTime;
+}
+
+/** One event for one endpoint: the outbox row, and how its delivery stands (migration 0012). */
+export interface WebhookDeliveriesTable {
+  /** A bigint on PostgreSQL, which node-postgres reads as a string: read it through `Number()`. */
+  id: Generated<number | string>;
+  endpoint_id: number;
+  event_id: string;
+  event_type: string;
+  /** The JSON body, signed as it is, byte for byte, on every attempt. */
+  body: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: Generated<number>;
+  next_attempt_at: IsoTime;
+  /** Until when a worker holds the delivery; past it, another may take it. */
+  locked_until: IsoTime | null;
+  created_at: IsoTime;
+}
+
+/** One attempt to deliver (migration 0012). */
+export interface WebhookAttemptsTable {
+  id: Generated<number | string>;
+  delivery_id: number | string;
+  endpoint_id: number;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  delivered: boolean | number;
+  at: IsoTime;
+  duration_ms: number;
+}
+
 export interface Tables {
   todos: TodosTable;
   users: UsersTable;
@@ -186,4 +232,7 @@ export interface Tables {
   todo_labels: TodoLabelsTable;
   todo_recurrences: TodoRecurrencesTable;
   todo_completions: TodoCompletionsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -7,6 +7,7 @@ import type { ChangeBus } from '../changes/change-bus.js';
 import type { ResponseCookies, Viewer } from '../accounts/viewer.js';
 import type { Tables } from '../db/tables.js';
 import type { RequestState } from '../http/request-state.js';
+import type { WebhookSettings } from '../webhooks/webhook-settings.js';
 import type { ListBounds } from './list-bounds.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { RequestBudget, UNLIMITED_BUDGET } from './request-budget.js';
@@ -31,6 +32,8 @@ export interface ContextSettings {
   readonly maxResponseBytes: number;
   /** Days the sync log is kept (SYNC_RETENTION_DAYS). */
   readonly syncRetentionDays: number;
+  /** What webhook endpoints may be, and the box their secrets are kept in. */
+  readonly webhooks: WebhookSettings;
 }
 
 /**
@@ -61,6 +64,8 @@ export class RequestContext {
   readonly traceContext: Context | undefined;
   /** Days the sync log is kept: how old a sync cursor may be. */
   readonly syncRetentionDays: number;
+  /** What webhook endpoints may be, and the box their secrets are kept in. */
+  readonly webhooks: WebhookSettings;
   readonly #settings: ContextSettings;
   readonly #state: RequestState;
   readonly #started = performance.now();
@@ -93,6 +98,7 @@ export class RequestContext {
     this.responseCache = settings.responseCache;
     this.bounds = settings.bounds;
     this.syncRetentionDays = settings.syncRetentionDays;
+    this.webhooks = settings.webhooks;
     // The streaming transports set it before any context is made.
     this.dropSlowConsumer = state.dropSlowConsumer;
     this.traceContext = state.traceContext;

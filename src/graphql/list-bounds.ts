@@ -22,6 +22,7 @@ import {
 import { MAX_CHANGED_FIELDS } from '../history/field-changes.js';
 import { MAX_LABELS_PER_TODO, MAX_LABELS_PER_USER } from '../labels/label-input.js';
 import { MAX_COMPLETIONS, MAX_NEXT_OCCURRENCES } from '../recurrence/recurrence.resolvers.js';
+import { webhookListBounds } from '../webhooks/webhook-settings.js';
 
 export interface ListBounds {
   /** Most todos one page of a connection holds (MAX_PAGE_SIZE). */
@@ -32,6 +33,10 @@ export interface ListBounds {
   readonly maxListsPerUser: number;
   /** Most members a list is shared with (MAX_MEMBERS_PER_LIST). */
   readonly maxMembersPerList: number;
+  /** Most webhook endpoints a user has (WEBHOOK_MAX_ENDPOINTS_PER_USER). */
+  readonly maxWebhookEndpointsPerUser: number;
+  /** Most attempts one webhook delivery gets (WEBHOOK_MAX_ATTEMPTS). */
+  readonly maxWebhookAttempts: number;
 }
 
 /** Most ids one bulk operation takes. */
@@ -75,6 +80,7 @@ export function listFieldBounds(schema: GraphQLSchema, bounds: ListBounds): Read
     // Refused past these `first`s.
     'Recurrence.nextOccurrences': MAX_NEXT_OCCURRENCES,
     'Todo.completions': MAX_COMPLETIONS,
+    ...webhookListBounds(bounds),
     ...introspectionBounds(schema),
   };
   const missing: string[] = [];

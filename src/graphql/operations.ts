@@ -28,6 +28,7 @@ import { pageSizeError } from './document-limits.js';
 import { variablesTextError } from './input-text.js';
 import { hideSuggestions, isUnavailable, maskExecutionErrors, variableErrors, type ErrorCode } from './errors.js';
 import type { TrustedDocuments } from './trusted-documents.js';
+import type { WebhookSettings } from '../webhooks/webhook-settings.js';
 import type { ListBounds } from './list-bounds.js';
 import { responseTooLarge } from './request-budget.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -58,6 +59,8 @@ export interface OperationsOptions {
   readonly requestTimeoutMs: number;
   /** Days the sync log is kept: an older sync cursor is refused (SYNC_RETENTION_DAYS). */
   readonly syncRetentionDays: number;
+  /** What webhook endpoints may be, and the box their secrets are kept in. */
+  readonly webhooks: WebhookSettings;
   readonly trustedDocuments: TrustedDocuments;
   /** Where operations, their errors and refusals are counted; undefined with METRICS_ENABLED=false. */
   readonly metrics: Metrics | undefined;

@@ -6,6 +6,7 @@ import { subtaskResolvers } from '../subtasks/subtasks.resolvers.js';
 import { labelResolvers } from '../labels/labels.resolvers.js';
 import { syncResolvers } from '../sync/sync.resolvers.js';
 import { recurrenceResolvers } from '../recurrence/recurrence.resolvers.js';
+import { webhookResolvers } from '../webhooks/webhooks.resolvers.js';
 import { listResolvers } from '../lists/lists.resolvers.js';
 import { nodeResolvers } from '../nodes/nodes.resolvers.js';
 import { todoEditResolvers } from '../todos/todo-edits.resolvers.js';
@@ -27,5 +28,6 @@ export const resolvers: readonly Resolvers[] = [
   subtaskResolvers,
   labelResolvers,
   recurrenceResolvers,
+  webhookResolvers,
   { Date: DateScalar, DateTime: DateTimeScalar },
 ];

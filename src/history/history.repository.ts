@@ -9,6 +9,7 @@ import { preparedQuery } from '../db/prepared-query.js';
 import { accessibleListIds } from '../lists/list-access.js';
 import type { Chore } from '../http/housekeeping.js';
 import { logChanges } from '../sync/sync-log.repository.js';
+import { enqueueWebhooks } from '../webhooks/outbox.js';
 import { decodeChanges, encodeChanges, type HistoryAction, type NewHistoryEntry } from './field-changes.js';
 
 type Executor = Kysely<Tables>;
@@ -22,8 +23,9 @@ export interface HistoryRecord extends NewHistoryEntry {
 
 /**
  * Records what `actor` changed, in the transaction `db` is: in history (the
- * entries that changed a field), and in the sync log for everyone it concerns
- * (every entry: a write that changed no field still moved a version).
+ * entries that changed a field), in the sync log for everyone it concerns
+ * (every entry: a write that changed no field still moved a version), and in
+ * the webhook outbox for their endpoints.
  */
 export async function recordChanges(
   db: Executor,
@@ -51,6 +53,7 @@ export async function recordChanges(
     await insertOneEntry(db, [list_id, previous_list_id, todo_id, actor_id, member_id, action, changes, at]);
   } else if (rows.length > 1) await db.insertInto('history').values(rows).execute();
   await logChanges(db, written);
+  await enqueueWebhooks(db, actor, written);
 }
 
 const insertOneEntry = preparedQuery((db: Executor) =>

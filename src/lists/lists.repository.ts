@@ -9,6 +9,7 @@ import { accessibleListIds, type ListAccess, type ListRole } from './list-access
 import { listEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import { logListDeleted } from '../sync/sync-log.repository.js';
+import { enqueueWebhooks } from '../webhooks/outbox.js';
 
 type Executor = Kysely<Tables>;
 
@@ -188,7 +189,7 @@ export async function deleteList(db: Executor, owner: number, id: number): Promi
   return writeTransaction(db, async (trx) => {
     const list = await trx
       .selectFrom('lists')
-      .select('id')
+      .select(['id', 'name'])
       .where('id', '=', id)
       .where('is_inbox', '=', sql<boolean>`false`)
       .where('id', 'in', accessibleListIds(trx, owner, 'own'))
@@ -196,6 +197,8 @@ export async function deleteList(db: Executor, owner: number, id: number): Promi
       .executeTakeFirst();
     if (!list) return undefined;
     const audience = await listAudience(trx, [id]);
+    // While its readers can still be found: their endpoints hear it go.
+    await enqueueWebhooks(trx, owner, [listEntry('DELETED', id, [['name', list.name, null]])]);
     await trx.deleteFrom('lists').where('id', '=', id).execute();
     await trx.deleteFrom('history').where('list_id', '=', id).execute();
     // Last: the log's lock is always taken after the rows a write locks (sync-log.repository.ts).

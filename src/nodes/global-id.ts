@@ -12,7 +12,7 @@ export type GlobalType = 'TodoList' | 'User' | 'Label';
 const GLOBAL_ID = /^(TodoList|User|Label):(\d+)$/;
 
 /** Types with global ids: those `node` looks up, and history entries, which it does not. */
-type IdType = GlobalType | 'HistoryEntry';
+type IdType = GlobalType | 'HistoryEntry' | 'WebhookEndpoint' | 'WebhookDelivery';
 
 export const toGlobalId = (type: IdType, id: number): string => Buffer.from(`${type}:${id}`).toString('base64url');
 

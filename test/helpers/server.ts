@@ -48,6 +48,13 @@ export const TEST_AUTH_SECRET = 'test-secret-that-is-at-least-32-characters-long
  */
 export const UNLIMITED = { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' };
 
+/**
+ * The webhook worker looks for deliveries rarely unless a test sets it (its
+ * own writes still wake it): tests that count statements would otherwise
+ * count its polls too.
+ */
+export const QUIET_WEBHOOKS = { WEBHOOK_POLL_MS: '600000' };
+
 export interface TestServerOptions {
   /** Called with every SQL statement the server sends. */
   readonly onStatement?: (sqlText: string) => void;
@@ -61,7 +68,14 @@ export async function startTestServer(
   options: TestServerOptions = {},
 ): Promise<TestServer> {
   const config: Config = {
-    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', AUTH_SECRET: TEST_AUTH_SECRET, ...UNLIMITED, ...env }),
+    ...loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      ...UNLIMITED,
+      ...QUIET_WEBHOOKS,
+      ...env,
+    }),
     database: testDb.location,
   };
   const logLines: Record<string, unknown>[] = [];

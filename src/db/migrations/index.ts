@@ -15,6 +15,7 @@ import { createSyncLog } from './0008_create_sync_log.js';
 import { createLabels } from './0009_create_labels.js';
 import { addRecurrence } from './0010_add_recurrence.js';
 import { addSubtasksAndPositions } from './0011_add_subtasks_and_positions.js';
+import { createWebhooks } from './0012_create_webhooks.js';
 
 export interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -32,4 +33,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009_create_labels': createLabels,
   '0010_add_recurrence': addRecurrence,
   '0011_add_subtasks_and_positions': addSubtasksAndPositions,
+  '0012_create_webhooks': createWebhooks,
 };
