@@ -12,7 +12,7 @@ process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signedIn } from './helpers/accounts.js';
+import { call, signedIn } from './helpers/accounts.js';
 import { databaseTargets, type TestDatabase } from './helpers/databases.js';
 import {
   ADD,
@@ -275,6 +275,35 @@ for (const target of databaseTargets) {
       );
       const yearly = await addRecurring(as, '2027-01-01', `FREQ=YEARLY;${sparse}`);
       assert.deepEqual(yearly.recurrence?.nextOccurrences, ['2027-01-01', '2044-02-29', '2072-02-29']);
+    });
+
+    it('searches each rule and date once per request, and refuses a request that would search past MAX_SEARCHES', async () => {
+      const as = await signedIn(server, 'recur-searches');
+      const { createList } = await as<{ createList: { list: { id: string } } }>(
+        'mutation { createList(input: { name: "Many rules" }) { list { id } } }',
+      );
+      const list = createList.list.id;
+      // 101 todos, each on its own day: 101 searches to answer all their upcoming dates.
+      for (let day = 0; day <= 100; day += 1) {
+        const dueOn = new Date(Date.UTC(2030, 0, 1 + day)).toISOString().slice(0, 10);
+        await as(ADD, { input: { description: `Day ${day}`, dueOn, list, recurrence: { rule: 'FREQ=WEEKLY' } } });
+      }
+      const dates =
+        'recurrence { a: nextOccurrences(first: 3) b: nextOccurrences(first: 20) c: nextOccurrences(first: 3) }';
+      const first100 = `todos(first: 100) { edges { node { ${dates} } } }`;
+      const page = (more: boolean) =>
+        `{ list(id: "${list}") { ${first100} ${more ? `last: todos(last: 1) { edges { node { ${dates} } } }` : ''} } }`;
+      // A hundred rules, asked three times each through aliases: searched once each.
+      const hundred = await as<{ list: { todos: { edges: { node: { recurrence: { b: string[] } } }[] } } }>(
+        page(false),
+      );
+      assert.equal(hundred.list.todos.edges.length, 100);
+      assert.equal(hundred.list.todos.edges[0]?.node.recurrence.b.length, 20);
+      // The 101st todo, in the same request, is one search too many.
+      const answer = await call(server, page(true), undefined, { token: as.token });
+      const [refusal] = answer.body.errors ?? [];
+      assert.equal(refusal?.extensions?.code, 'QUERY_LIMIT_EXCEEDED');
+      assert.match(refusal.message, /MAX_RECURRENCE_SEARCHES/);
     });
   });
 }

@@ -139,8 +139,16 @@ for (const target of databaseTargets) {
       assert.deepEqual(codes(theirs.addTodo), ['NOT_FOUND:parent']);
       const malformed = await stranger<{ addTodo: Payload }>(ADD, { input: { description: 'x', parent: 'nope' } });
       assert.deepEqual(codes(malformed.addTodo), ['NOT_FOUND:parent']);
-      // The viewer reads the subtasks of what they can read.
+      // Someone else's todo is NOT_FOUND whatever the parent rules would say of it (it has subtasks below).
+      const own = await add(stranger, { description: 'Own' });
       await add(owner, { description: 'Owner subtask', parent: parent.id });
+      for (const as of [stranger, viewer]) {
+        const probe = await as<{ updateTodo: Payload }>(UPDATE, { todo: parent.id, input: { parent: own.id } });
+        assert.deepEqual(codes(probe.updateTodo), ['NOT_FOUND:todo']);
+        const freeing = await as<{ updateTodo: Payload }>(UPDATE, { todo: parent.id, input: { parent: null } });
+        assert.deepEqual(codes(freeing.updateTodo), ['NOT_FOUND:todo']);
+      }
+      // The viewer reads the subtasks of what they can read.
       assert.deepEqual(
         (await subtasksOf(viewer, parent.id)).map((todo) => todo.description),
         ['Owner subtask'],
@@ -197,6 +205,21 @@ for (const target of databaseTargets) {
         ],
         'a fresh checklist for the next occurrence',
       );
+      // A recurring subtask completed with its (plain) parent moves on, as it would completed alone.
+      const plain = await add(as, { description: 'Plain parent' });
+      const watering = await add(as, {
+        description: 'Water',
+        parent: plain.id,
+        dueOn: '2030-01-07',
+        recurrence: { rule: 'FREQ=DAILY', timeZone: 'UTC' },
+      });
+      await as(`mutation { completeTodos(todos: ["${plain.id}"]) { status } }`);
+      const [watered] = await subtasksOf(as, plain.id);
+      assert.deepEqual([watered?.id, watered?.completed], [watering.id, false]);
+      const due = await as<{ todo: { todo: { dueOn: string } } }>(
+        `{ todo(todoId: "${watering.id}") { todo { dueOn } } }`,
+      );
+      assert.equal(due.todo.todo.dueOn, '2030-01-08');
       // The tutorial's markDone does the same.
       await add(as, { description: 'Hall', parent: parent.id, completed: true });
       await as(`mutation { markDone(todoId: "${parent.id}") { success } }`);
@@ -231,11 +254,12 @@ for (const target of databaseTargets) {
         (await subtasksOf(as, parent.id)).map((todo) => todo.id),
         [water.id],
       );
-      // Moved with its parent in one call, a subtask keeps its place under it.
+      // Moved with its parent in one call, a subtask keeps its place (its key) under it.
+      const [kept] = await subtasksOf(as, parent.id);
       await as(`mutation { moveTodos(todos: ["${parent.id}", "${water.id}"], list: "${home}") { status } }`);
       assert.deepEqual(
-        (await subtasksOf(as, parent.id)).map((todo) => [todo.description, todo.list.id]),
-        [['Water', home]],
+        (await subtasksOf(as, parent.id)).map((todo) => [todo.description, todo.list.id, todo.position]),
+        [['Water', home, kept?.position]],
       );
     });
 
@@ -412,6 +436,20 @@ for (const target of databaseTargets) {
         longest = Math.max(longest, moveTodo.todo?.position.length ?? 0);
       }
       assert.ok(longest <= 100, `keys stay at most 100 characters (longest ${longest})`);
+      // Respaced or not, each write to X is one entry whose old key is the key the entry before left.
+      const { todo: history } = await as<{
+        todo: {
+          todo: {
+            history: { edges: { node: { changes: { field: string; oldValue: string; newValue: string }[] } }[] };
+          };
+        };
+      }>(
+        `{ todo(todoId: "${x.id}") { todo { history(first: 100) { edges { node { changes { field oldValue newValue } } } } } } }`,
+      );
+      const keys = history.todo.history.edges.map(({ node }) =>
+        node.changes.find((change) => change.field === 'position'),
+      );
+      keys.slice(0, -1).forEach((key, i) => assert.equal(key?.oldValue, keys[i + 1]?.newValue, `entry ${i}`));
       assert.deepEqual(await order(as, list), ['Start', 'Y', 'X', 'End']);
       const { todo } = await as<{ todo: { todo: { position: string } } }>(
         `{ todo(todoId: "${start.id}") { todo { position } } }`,

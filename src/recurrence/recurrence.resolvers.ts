@@ -4,6 +4,7 @@
  * not one per todo.
  */
 import DataLoader from 'dataloader';
+import { limitError } from '../graphql/document-limits.js';
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers } from '../graphql/resolvers-types.generated.js';
@@ -35,7 +36,18 @@ const badArgument = (message: string) => new GraphQLError(message, { extensions:
 interface RecurrenceLoaders {
   readonly rules: DataLoader<number, StoredRecurrence | undefined>;
   readonly completions: Map<number, DataLoader<number, CompletionRecord[]>>;
+  /** Each rule's upcoming dates from a due date, searched once per request (see MAX_SEARCHES). */
+  readonly upcoming: Map<string, string[]>;
 }
+
+/**
+ * Most searches for upcoming dates one request makes. A search runs on the
+ * event loop, and a sparse rule's takes milliseconds (MAX_STEPS in rule.ts):
+ * a page of todos asking through many aliases would otherwise hold the
+ * instance for seconds. A page of 100 recurring todos, each with its own rule
+ * and date, is within it; the same rule and date asked again is not searched again.
+ */
+export const MAX_SEARCHES = 100;
 const loaders = new WeakMap<object, RecurrenceLoaders>();
 
 function loadersOf(context: GraphQLContext): RecurrenceLoaders {
@@ -48,7 +60,7 @@ function loadersOf(context: GraphQLContext): RecurrenceLoaders {
       },
       { cache: false },
     );
-    made = { rules, completions: new Map() };
+    made = { rules, completions: new Map(), upcoming: new Map() };
     loaders.set(context, made);
   }
   return made;
@@ -85,14 +97,28 @@ export const recurrenceResolvers: Resolvers = {
   },
   Recurrence: {
     summary: (recurrence) => summaryOf(recurrence),
-    nextOccurrences: (recurrence, { first }) => {
+    nextOccurrences: (recurrence, { first }, context) => {
       const count = first;
       if (count < 1 || count > MAX_NEXT_OCCURRENCES) {
         throw badArgument(`"first" must be from 1 to ${MAX_NEXT_OCCURRENCES}.`);
       }
       if (recurrence.completed) return [];
       const left = Math.min(count, recurrence.remaining ?? count);
-      return left <= 0 ? [] : [recurrence.dueOn, ...occurrencesAfter(recurrence, recurrence.dueOn, left - 1)];
+      if (left <= 0) return [];
+      const { upcoming } = loadersOf(context);
+      const key = JSON.stringify([recurrence.rule, recurrence.timeZone, recurrence.dueOn]);
+      let dates = upcoming.get(key);
+      if (!dates) {
+        if (upcoming.size >= MAX_SEARCHES) {
+          throw limitError(
+            `One request computes upcoming dates for at most ${MAX_SEARCHES} rules: ask for fewer todos' nextOccurrences.`,
+            'MAX_RECURRENCE_SEARCHES',
+          );
+        }
+        dates = occurrencesAfter(recurrence, recurrence.dueOn, MAX_NEXT_OCCURRENCES - 1);
+        upcoming.set(key, dates);
+      }
+      return [recurrence.dueOn, ...dates.slice(0, left - 1)];
     },
   },
   TodoCompletion: {

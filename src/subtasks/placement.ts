@@ -94,6 +94,8 @@ export async function placementsFor(
             : row.parent_id,
     };
     if (siblings.listId === row.list_id && siblings.parentId === row.parent_id) continue;
+    // Moving along with its parent: its siblings move too, and it keeps its key among them.
+    if (parentId === undefined && row.parent_id !== null && moving.has(row.parent_id)) continue;
     const key = `${siblings.listId}:${siblings.parentId}`;
     const group = groups.get(key) ?? { siblings, ids: [] };
     group.ids.push(row.id);
@@ -187,7 +189,7 @@ export async function placeTodo(
     await recordChanges(trx, owner, [todoEntry(todo, row)]);
     return {
       ok: true,
-      value: { todo: toTodoRecord(row), respaced: respaced.filter((r) => r.id !== id).map(toTodoRecord) },
+      value: { todo: toTodoRecord(row), respaced: respaced.map(toTodoRecord) },
     } as const;
   });
 }

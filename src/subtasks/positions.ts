@@ -116,19 +116,21 @@ export async function positionBeside(
 
   const key = between(anchor.position, await neighbour(anchor));
   if (key !== null) return { position: key, respaced: [] };
-  const respaced = await respace(db, actor, siblings);
+  const respaced = await respace(db, actor, siblings, moving);
   const fresh = respaced.find((row) => row.id === anchor.id)?.position ?? anchor.position;
   const next = await neighbour({ position: fresh, id: anchor.id });
   return { position: side === 'after' ? generateKeyBetween(fresh, next) : generateKeyBetween(next, fresh), respaced };
 }
 
 /**
- * Gives `siblings` short, evenly spaced keys in their current order. Each one
+ * Gives `siblings` (but `moving`) short, evenly spaced keys in their current order. Each one
  * rewritten is a write to it like any other (version, history, sync).
  */
-export async function respace(db: Executor, actor: number, siblings: Siblings): Promise<TodoRow[]> {
+export async function respace(db: Executor, actor: number, siblings: Siblings, moving: number): Promise<TodoRow[]> {
+  // Not the todo being placed: it gets its one new key from the caller, a write of its own.
   const before = await inScope(db, siblings)
     .select(todoColumns)
+    .where('id', '!=', moving)
     .orderBy('position')
     .orderBy('id')
     .forUpdate()

@@ -11,7 +11,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { todoEntry } from '../history/field-changes.js';
+import type { ChangedField } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
+import { applyRecurrence, withChanges } from '../recurrence/recurrence.repository.js';
 import { todoColumns, type TodoRow } from '../todos/todos.repository.js';
 
 type Executor = Kysely<Tables>;
@@ -65,19 +67,21 @@ function followingColumns(
 }
 
 /**
- * Applies `change` to the subtasks of `parents` and records it as `actor`'s;
- * answers each subtask changed, before and after.
+ * Applies `change` to `subtasks` (as lockSubtasks answered them, locked before
+ * anything was recorded) and records it as `actor`'s; answers each subtask
+ * changed, before and after. A recurring subtask completed moves on to its
+ * next occurrence, as it would completed on its own.
  */
 export async function followParents(
   db: Executor,
   actor: number,
-  parents: readonly number[],
+  subtasks: readonly TodoRow[],
   change: ParentChange,
 ): Promise<{ before: TodoRow; after: TodoRow }[]> {
   if (change.listId === undefined && !change.completed?.size && !change.restarted?.size) return [];
   // One statement per kind of change: subtasks changed alike are written together.
   const groups = new Map<string, { columns: { list_id?: number; completed?: boolean }; subtasks: TodoRow[] }>();
-  for (const subtask of await lockSubtasks(db, parents)) {
+  for (const subtask of subtasks) {
     const columns = followingColumns(subtask, change);
     if (!columns) continue;
     const key = JSON.stringify(columns);
@@ -87,8 +91,9 @@ export async function followParents(
   }
   const now = new Date().toISOString();
   const changed: { before: TodoRow; after: TodoRow }[] = [];
-  for (const { columns, subtasks } of groups.values()) {
-    const rows = await db
+  const recurrences = new Map<number, ChangedField[]>();
+  for (const { columns, subtasks: group } of groups.values()) {
+    const written = await db
       .updateTable('todos')
       .set((eb) => ({
         ...(columns.list_id === undefined ? {} : { list_id: columns.list_id }),
@@ -103,12 +108,14 @@ export async function followParents(
       .where(
         'id',
         'in',
-        subtasks.map((subtask) => subtask.id),
+        group.map((subtask) => subtask.id),
       )
       .returning(todoColumns)
       .execute();
-    const before = new Map(subtasks.map((subtask) => [subtask.id, subtask]));
-    for (const after of rows) {
+    const before = new Map(group.map((subtask) => [subtask.id, subtask]));
+    const recurring = await applyRecurrence(db, actor, { before, rows: written, now });
+    for (const [id, fields] of recurring.changes) recurrences.set(id, fields);
+    for (const after of recurring.rows) {
       const was = before.get(after.id);
       if (was) changed.push({ before: was, after });
     }
@@ -116,7 +123,7 @@ export async function followParents(
   await recordChanges(
     db,
     actor,
-    changed.map(({ before: was, after }) => todoEntry(was, after)),
+    changed.map(({ before: was, after }) => withChanges(todoEntry(was, after), recurrences.get(after.id))),
   );
   return changed;
 }

@@ -18,7 +18,7 @@ import type { InputError, TodoChanges } from './todo-input.js';
 import { lockTodos, todoColumns, toTodoRecord, type TodoRow } from './todos.repository.js';
 import { checkParent, placementsFor, positionColumns } from '../subtasks/placement.js';
 import { positionsAtEnd } from '../subtasks/positions.js';
-import { completionsOf, deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
+import { completionsOf, deleteSubtasks, followParents, lockSubtasks } from '../subtasks/subtask-cascade.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import type { TodoRecord } from './todo.js';
@@ -132,6 +132,11 @@ export async function updateTodos(
     const locked = await lockTodos(trx, ids);
     const previousLists = new Map([...locked].map(([id, row]) => [id, row.list_id]));
     let target = changes.listId;
+    if (changes.parentId !== undefined) {
+      // Before any rule about parents answers anything about these todos, or locks their lists.
+      const unwritable = await outOfReach(trx, owner, ids);
+      if (unwritable.length > 0) return { ok: false, missing: unwritable } as const;
+    }
     if (typeof changes.parentId === 'number') {
       const parent = await checkParent(trx, owner, ids, changes.parentId, target);
       if (!parent.ok) return parent;
@@ -139,6 +144,8 @@ export async function updateTodos(
     }
     if (target !== undefined && (await lockWritableList(trx, owner, target)) === undefined) return missingList;
     const placements = await placementsFor(trx, ids, locked, target, changes.parentId);
+    // Locked now, before recordChanges takes the sync log's lock: no row lock may come after it.
+    const subtasks = target !== undefined || changes.completed === true ? await lockSubtasks(trx, ids) : [];
     const now = new Date().toISOString();
     // Completing an already completed todo keeps its completion time.
     const { completed_at: completedAt, ...set } = columnsFor(changes, now);
@@ -178,15 +185,14 @@ export async function updateTodos(
       owner,
       recurring.rows.map((row) => withChanges(todoEntry(locked.get(row.id), row), recurring.changes.get(row.id))),
     );
-    const followed = await followParents(trx, owner, ids, {
+    const followed = await followParents(trx, owner, subtasks, {
       listId: target,
       ...(changes.completed === true ? completionsOf(recurring.rows) : {}),
     });
     for (const { before } of followed) previousLists.set(before.id, before.list_id);
     const byId = new Map(recurring.rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
-    const subtasks = followed.map(({ after }) => toTodoRecord(after));
-    return { ok: true, value: { todos, subtasks, previousLists } } as const;
+    return { ok: true, value: { todos, subtasks: followed.map(({ after }) => toTodoRecord(after)), previousLists } } as const;
   });
 }
 
@@ -198,6 +204,18 @@ export interface UpdatedTodos {
   readonly subtasks: TodoRecord[];
   /** The list each changed todo was in before. */
   readonly previousLists: ReadonlyMap<number, number>;
+}
+
+/** The todos of `ids` that `owner` may not change (or that do not exist). Call with them locked. */
+async function outOfReach(db: Executor, owner: number, ids: readonly number[]): Promise<number[]> {
+  const rows = await db
+    .selectFrom('todos')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('list_id', 'in', accessibleListIds(db, owner, 'write'))
+    .execute();
+  const reachable = new Set(rows.map((row) => row.id));
+  return ids.filter((id) => !reachable.has(id));
 }
 
 /**
@@ -252,6 +270,9 @@ export async function deleteTodos(
 ): Promise<EditResult<{ todos: Gone[]; subtasks: Gone[] }>> {
   return writeTransaction(db, async (trx, rollback) => {
     const locked = await lockTodos(trx, ids);
+    // Deleted by someone else a moment ago (or never within reach): all or none, decided before anything is written.
+    const unwritable = await outOfReach(trx, owner, ids);
+    if (unwritable.length > 0) return { ok: false, missing: unwritable } as const;
     // First, so each is recorded: the parents' deletion would take them along unrecorded.
     const subtasks = await deleteSubtasks(trx, owner, ids);
     const rows = await trx

@@ -13,7 +13,7 @@ import { accessibleListIds } from '../lists/list-access.js';
 import { todoEntry } from '../history/field-changes.js';
 import { recordChanges } from '../history/history.repository.js';
 import { positionAfter } from '../subtasks/positions.js';
-import { deleteSubtasks, followParents } from '../subtasks/subtask-cascade.js';
+import { deleteSubtasks, followParents, lockSubtasks } from '../subtasks/subtask-cascade.js';
 import { applyRecurrence, withChanges } from '../recurrence/recurrence.repository.js';
 
 export type Executor = Kysely<Tables>;
@@ -249,6 +249,15 @@ function writeOne<Row extends object>(
   });
 }
 
+/** Whether `owner` may change the todo `id`. */
+const mayChange = async (db: Executor, owner: number, id: number): Promise<boolean> =>
+  (await db
+    .selectFrom('todos')
+    .select('id')
+    .where('id', '=', id)
+    .where('list_id', 'in', accessibleListIds(db, owner, 'write'))
+    .executeTakeFirst()) !== undefined;
+
 /** A tutorial mutation's todo, and the subtasks that followed it. */
 export interface WithSubtasks<T> {
   readonly todo: T;
@@ -271,6 +280,8 @@ export async function markTodoDone(
     if (!before) return undefined;
     const [written] = (await markDoneQuery(trx, [now, now, id, owner, owner])).rows;
     if (!written) return undefined;
+    // Locked before recordChanges takes the sync log's lock: no row lock may come after it.
+    const subtasks = await lockSubtasks(trx, [id]);
     const recurring = await applyRecurrence(trx, owner, { before: new Map([[id, before]]), rows: [written], now });
     const [after = written] = recurring.rows;
     await recordChanges(trx, owner, [withChanges(todoEntry(before, after), recurring.changes.get(id))]);
@@ -278,7 +289,7 @@ export async function markTodoDone(
     const followed = await followParents(
       trx,
       owner,
-      [id],
+      subtasks,
       after.completed ? { completed: parents } : { restarted: parents },
     );
     return { todo: toTodoRecord(after), subtasks: followed.map((subtask) => toTodoRecord(subtask.after)) };
@@ -313,7 +324,8 @@ export async function deleteTodo(
 ): Promise<WithSubtasks<{ listId: number }> | undefined> {
   const deleted = await writeOne(db, owner, id, async (trx) => (await deleteQuery(trx, [id, owner, owner])).rows[0], {
     deleted: true,
-    subtasks: (trx) => deleteSubtasks(trx, owner, [id]),
+    // Only once the todo is known to be the caller's to delete: nothing is written for anyone else.
+    subtasks: async (trx) => ((await mayChange(trx, owner, id)) ? deleteSubtasks(trx, owner, [id]) : []),
   });
   return deleted && { todo: { listId: deleted.row.list_id }, subtasks: deleted.subtasks };
 }
