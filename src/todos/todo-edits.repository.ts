@@ -192,7 +192,10 @@ export async function updateTodos(
     for (const { before } of followed) previousLists.set(before.id, before.list_id);
     const byId = new Map(recurring.rows.map((row) => [row.id, toTodoRecord(row)]));
     const todos = ids.flatMap((id) => byId.get(id) ?? []);
-    return { ok: true, value: { todos, subtasks: followed.map(({ after }) => toTodoRecord(after)), previousLists } } as const;
+    return {
+      ok: true,
+      value: { todos, subtasks: followed.map(({ after }) => toTodoRecord(after)), previousLists },
+    } as const;
   });
 }
 
