@@ -164,7 +164,10 @@ for (const target of databaseTargets) {
       await call(fixture.server, UPDATE_TODO, { todo, input: { priority: 'URGENT' } }, owner);
       await todoRow(page, 'Plan the trip').locator('.badge', { hasText: 'Urgent' }).waitFor();
       await editor.getByRole('button', { name: 'Save' }).click();
-      await todoRow(page, 'Plan the trip').getByText('Trains, not planes').waitFor();
+      // The notes shown under the row once the editor has closed on the server's answer (React keeps a
+      // controlled textarea's text content in step with what is typed, so the text alone is found earlier).
+      await editor.waitFor({ state: 'detached' });
+      await todoRow(page, 'Plan the trip').locator('p.notes', { hasText: 'Trains, not planes' }).waitFor();
       const answer = await call(
         fixture.server,
         `{ node(id: "${todo}") { ... on Todo { priority notes } } }`,

@@ -98,7 +98,9 @@ for (const target of databaseTargets) {
       await editor.getByLabel('Priority').selectOption({ label: 'Normal' });
       await editor.getByLabel('Due date').fill('2099-01-02');
       await editor.getByRole('button', { name: 'Save' }).click();
-      await todoRow(page, 'Buy oat milk').getByText('Two cartons').waitFor();
+      // Once the editor has closed on the server's answer: the typed text is in its textarea before that.
+      await editor.waitFor({ state: 'detached' });
+      await todoRow(page, 'Buy oat milk').locator('p.notes', { hasText: 'Two cartons' }).waitFor();
       assert.match((await todoRow(page, 'Buy oat milk').textContent()) ?? '', /Due 2 Jan 2099/);
 
       // Complete and reopen; the list's open count follows.
