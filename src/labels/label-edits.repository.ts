@@ -93,18 +93,9 @@ export function attachLabels(
       .orderBy('id')
       .forKeyShare()
       .execute();
-    if (labels.length < labelIds.length) {
-      const found = new Set(labels.map((row) => row.id));
-      return { ok: false, missing: 'labels', ids: labelIds.filter((id) => !found.has(id)) };
-    }
+    if (labels.length < labelIds.length) return { ok: false, missing: 'labels', ids: absent(labelIds, labels) };
     if (todoIds.length === 0) return { ok: true, todos: [] };
-    const locked = await lockTodos(trx, todoIds);
-    const written = await touchTodos(trx, todoIds, owner);
-    if (written.length < todoIds.length) {
-      const found = new Set(written.map((row) => row.id));
-      rollback({ ok: false, missing: 'todos', ids: todoIds.filter((id) => !found.has(id)) });
-    }
-    const before = await labelsOn(trx, todoIds);
+    const { locked, written, before } = await writeTodos(trx, owner, todoIds, rollback);
     await trx
       .insertInto('todo_labels')
       .values(todoIds.flatMap((todo_id) => labelIds.map((label_id) => ({ todo_id, label_id }))))
@@ -122,6 +113,30 @@ export function attachLabels(
   });
 }
 
+/** The ids of `wanted` that are not among `found`. */
+const absent = (wanted: readonly number[], found: readonly { id: number }[]): number[] => {
+  const ids = new Set(found.map((row) => row.id));
+  return wanted.filter((id) => !ids.has(id));
+};
+
+/**
+ * Locks `todoIds` and writes each (version, updated_at) if `owner` may change
+ * it, or rolls back naming those they may not; answers them as they were and
+ * are, with the labels they carried before.
+ */
+async function writeTodos(
+  trx: Executor,
+  owner: number,
+  todoIds: readonly number[],
+  rollback: (answer: LabelEditResult) => never,
+) {
+  const locked = await lockTodos(trx, todoIds);
+  const written = await touchTodos(trx, todoIds, owner);
+  if (written.length < todoIds.length) rollback({ ok: false, missing: 'todos', ids: absent(todoIds, written) });
+  const before = await labelsOn(trx, todoIds);
+  return { locked, written, before };
+}
+
 /**
  * Takes `labelIds` (each one `owner` may see) off every todo of `todoIds`
  * (each one `owner` may change), or off none. A label a todo does not carry is
@@ -135,18 +150,9 @@ export function detachLabels(
 ): Promise<LabelEditResult> {
   return writeTransaction(db, async (trx, rollback): Promise<LabelEditResult> => {
     const visible = await visibleLabels(trx, owner, labelIds);
-    if (visible.length < labelIds.length) {
-      const found = new Set(visible.map((label) => label.id));
-      return { ok: false, missing: 'labels', ids: labelIds.filter((id) => !found.has(id)) };
-    }
+    if (visible.length < labelIds.length) return { ok: false, missing: 'labels', ids: absent(labelIds, visible) };
     if (todoIds.length === 0) return { ok: true, todos: [] };
-    const locked = await lockTodos(trx, todoIds);
-    const written = await touchTodos(trx, todoIds, owner);
-    if (written.length < todoIds.length) {
-      const found = new Set(written.map((row) => row.id));
-      rollback({ ok: false, missing: 'todos', ids: todoIds.filter((id) => !found.has(id)) });
-    }
-    const before = await labelsOn(trx, todoIds);
+    const { locked, written, before } = await writeTodos(trx, owner, todoIds, rollback);
     await trx.deleteFrom('todo_labels').where('todo_id', 'in', todoIds).where('label_id', 'in', labelIds).execute();
     return { ok: true, todos: await record(trx, owner, todoIds, locked, written, before) };
   });
